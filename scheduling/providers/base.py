@@ -1,0 +1,153 @@
+"""The provider-neutral shape every scheduler's webhook is parsed into.
+
+A provider module turns the exact bytes of a delivery into a ``BookingEvent``
+below and knows nothing of the database; the models and services know nothing
+of any provider's field names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+
+class PayloadError(ValueError):
+    """The body can never be processed: invalid UTF-8, JSON or structure.
+
+    A retry by the provider would send the same bytes, so such a delivery is
+    accepted, stored and marked failed rather than refused.
+    """
+
+
+class SignatureError(Exception):
+    """The delivery's signature is missing, malformed, stale or wrong."""
+
+
+class EventKind:
+    """Lifecycle steps, whatever a provider calls them."""
+
+    SCHEDULED = "scheduled"
+    RESCHEDULED = "rescheduled"
+    REASSIGNED = "reassigned"
+    CANCELED = "canceled"
+    RESCHEDULE_REQUESTED = "reschedule_requested"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+    choices = [
+        (SCHEDULED, "Scheduled"),
+        (RESCHEDULED, "Rescheduled"),
+        (REASSIGNED, "Reassigned"),
+        (CANCELED, "Canceled"),
+        (RESCHEDULE_REQUESTED, "Reschedule requested"),
+        (COMPLETED, "Completed"),
+        (NO_SHOW, "No-show"),
+    ]
+
+
+class BookingStatus:
+    """A booking's normalized state, kept beside the provider's own."""
+
+    SCHEDULED = "scheduled"
+    # Replaced by another booking at a new time.
+    RESCHEDULED = "rescheduled"
+    # Canceled by the host, who asked the customer to pick a new time.
+    RESCHEDULE_REQUESTED = "reschedule_requested"
+    CANCELED = "canceled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+    choices = [
+        (SCHEDULED, "Scheduled"),
+        (RESCHEDULED, "Rescheduled"),
+        (RESCHEDULE_REQUESTED, "Reschedule requested"),
+        (CANCELED, "Canceled"),
+        (COMPLETED, "Completed"),
+        (NO_SHOW, "No-show"),
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """Something the provider names by id, with a display name if it sent one."""
+
+    id: str = ""
+    name: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.id or self.name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Customer:
+    email: str = ""
+    name: str = ""
+    phone: str = ""
+    company: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Booking:
+    """A booking as one event describes it. Empty strings mean "not sent"."""
+
+    external_id: str
+    provider_status: str = ""
+    subject: str = ""
+    starts_at: dt.datetime | None = None
+    duration_minutes: int | None = None
+    time_zone: str = ""
+    booked_at: dt.datetime | None = None
+    owner: Reference = Reference()
+    page: Reference = Reference()
+    event_type: Reference = Reference()
+    location: str = ""
+    join_url: str = ""
+    cancel_url: str = ""
+    reschedule_url: str = ""
+    cancel_reason: str = ""
+    # "customer" or "user" when the provider says who canceled or rescheduled.
+    actioned_by: str = ""
+    customer: Customer | None = None
+    note: str = ""
+    guests: tuple[str, ...] = ()
+    custom_fields: tuple[tuple[str, str], ...] = ()
+    payment: Mapping[str, Any] | None = None
+    provider_data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def ends_at(self) -> dt.datetime | None:
+        if self.starts_at is None or self.duration_minutes is None:
+            return None
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
+
+
+@dataclasses.dataclass(frozen=True)
+class BookingEvent:
+    """One lifecycle event of one booking, ready to be applied."""
+
+    provider: str
+    # Identifies the event for deduplication: the same event delivered twice
+    # carries the same key.
+    key: str
+    provider_type: str
+    kind: str
+    # When the provider says the change happened; orders events of a booking.
+    occurred_at: dt.datetime
+    booking: Booking
+    # The state the booking in ``booking`` is left in.
+    status: str
+    # The booking this one replaces (a reschedule that made a new booking),
+    # and the state that earlier booking is left in.
+    replaces_external_id: str = ""
+    replaced_status: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Ignored:
+    """A well-formed delivery that carries no booking event (e.g. a chatbot event)."""
+
+    provider_type: str
+    key: str = ""
+    reason: str = ""
