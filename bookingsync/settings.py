@@ -91,7 +91,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the worker and the tests share one file: wait for the
     # write lock instead of failing at once, and give tests a file (not
     # memory) so that a worker process can see the test database.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # IMMEDIATE transactions take the write lock when they begin, so that
+    # concurrent writers queue up instead of failing half-way through.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30, transaction_mode="IMMEDIATE"
+    )
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -14,3 +14,9 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get(  # noqa: F405
     "CELERY_TASK_DEFAULT_QUEUE", "bookingsync-test"
 )
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Each run gets its own SQLite test file, so that two runs never collide.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] = str(  # noqa: F405
+        DATA_DIR / f"test-{os.getpid()}.sqlite3"  # noqa: F405
+    )

@@ -9,6 +9,7 @@ import time
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
@@ -23,9 +24,10 @@ logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
 
 
-# Providers post without a CSRF token: this view authenticates them by the
-# URL's token and the body's signature instead.
+# Providers post without a CSRF token or a session: this view authenticates
+# them by the URL's token and the body's signature instead.
 @csrf_exempt
+@login_not_required
 def webhook_receive(request: HttpRequest, provider: str, token: str) -> JsonResponse:
     module = providers.get(provider)
     endpoint = None
