@@ -176,9 +176,11 @@ WEBHOOK_SIGNATURE_MAX_AGE_SECONDS = env.int(
 WEBHOOK_SWEEP_AFTER_SECONDS = env.int("WEBHOOK_SWEEP_AFTER_SECONDS", default=60)
 
 REST_FRAMEWORK = {
+    # Token first, so that a program without credentials is told 401 and
+    # which scheme to use, rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -207,3 +209,6 @@ if not DEBUG:
 # Django refuses bodies over this before a view can see them; keep it above
 # the webhook limit so that the webhook view can answer 413 itself.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, WEBHOOK_MAX_BODY_BYTES + 1)
+
+# Messages (such as a new signing secret, shown once) stay on the server.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

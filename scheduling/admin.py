@@ -306,10 +306,8 @@ def _rotate(
 ) -> None:
     """Rotate through the service and show the new secret, once.
 
-    Limitation: with Django's default message storage the message, secret
-    included, waits in a signed but unencrypted cookie of the admin's own
-    browser until the next page shows it; session storage would keep it on
-    the server instead.
+    Messages are kept in the session (see MESSAGE_STORAGE), so the secret
+    waits on the server, not in a cookie, until the next page shows it.
     """
     had_secret = bool(endpoint.secret)
     new_secret = endpoint_rotate_secret(endpoint=endpoint, secret=secret)

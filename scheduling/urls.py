@@ -1,13 +1,14 @@
-from django.urls import re_path
+from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    # The trailing slash is optional: a provider's POST must never meet a
-    # redirect, which it would count as a failure.
-    re_path(
-        r"^webhooks/(?P<provider>[a-z0-9]+)/(?P<token>[A-Za-z0-9_-]+)/?$",
+    path(
+        "webhooks/<slug:provider>/<str:token>/",
         views.webhook_receive,
         name="webhook-receive",
     ),
+    # The same without the trailing slash: a provider's POST must never meet
+    # the redirect APPEND_SLASH would send, which it counts as a failure.
+    path("webhooks/<slug:provider>/<str:token>", views.webhook_receive),
 ]

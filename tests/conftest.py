@@ -131,3 +131,10 @@ def broker_queue():
     queue.drain()
     yield queue
     queue.drain()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _empty_test_queue_at_exit():
+    """Tests that commit queue real messages; leave the broker clean."""
+    yield
+    BrokerQueue().drain()

@@ -1,0 +1,118 @@
+"""The read API: each account's bookings, for its members only."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from scheduling.deliveries import delivery_process
+from scheduling.models import Booking, Membership
+from tests.conftest import fixture_bytes
+
+
+@pytest.fixture
+def bookings(post_webhook):
+    for name in (
+        "oncehub/booking_scheduled.json",
+        "oncehub/booking_rescheduled.json",
+        "oncehub/booking_canceled.json",
+        "oncehub/booking_completed.json",
+    ):
+        delivery_process(delivery_id=post_webhook(fixture_bytes(name)).json()["delivery"])
+    return Booking.objects.all()
+
+
+@pytest.fixture
+def api(member):
+    client = APIClient()
+    client.force_authenticate(member)
+    return client
+
+
+def test_list_is_newest_start_first_with_customer_and_owner(api, bookings):
+    response = api.get("/api/bookings/")
+
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [row["external_id"] for row in rows] == [
+        "BKNG-N2V6XR8D4H0P",  # 12 March
+        "BKNG-Q4T8ZK2M7W1C",  # 9 March
+        "BKNG-R7J1YH5C9B2F",  # 7 March
+        "BKNG-H8C3WQ1Z5M7T",  # replaced, its time never sent
+    ]
+    first = rows[1]
+    assert first == {
+        "id": first["id"],
+        "provider": "oncehub",
+        "external_id": "BKNG-Q4T8ZK2M7W1C",
+        "status": "completed",
+        "provider_status": "completed",
+        "subject": "30-minute discovery call",
+        "starts_at": "2026-03-09T16:00:00Z",
+        "ends_at": "2026-03-09T16:30:00Z",
+        "time_zone": "America/New_York",
+        "customer": {
+            "name": "Dana Example",
+            "email": "dana.example@example.com",
+            "phone": "+1-202-555-0142",
+            "company": "Example Widgets LLC",
+        },
+        "owner": {"id": "USR-K7M2Q9XW4T", "name": "Riley Sample"},
+    }
+
+
+def test_detail_adds_the_event_log(api, bookings):
+    booking = bookings.get(external_id="BKNG-Q4T8ZK2M7W1C")
+    response = api.get(f"/api/bookings/{booking.pk}/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert [(e["type"], e["occurred_at"]) for e in body["events"]] == [
+        ("scheduled", "2026-03-02T14:05:11.204000Z"),
+        ("completed", "2026-03-09T16:30:03.502000Z"),
+    ]
+    assert {"name": "lead_id", "value": "lead_9f2c41ab"} in body["custom_fields"]
+
+
+def test_list_query_count_does_not_grow_with_bookings(
+    api, bookings, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        api.get("/api/bookings/")
+
+
+def test_other_accounts_see_nothing(bookings, outsider):
+    client = APIClient()
+    client.force_authenticate(outsider)
+    booking = bookings.first()
+
+    assert client.get("/api/bookings/").json()["count"] == 0
+    assert client.get(f"/api/bookings/{booking.pk}/").status_code == 404
+
+
+def test_member_of_two_accounts_can_narrow_to_one(api, member, bookings, other_account):
+    Membership.objects.create(account=other_account, user=member)
+
+    assert api.get("/api/bookings/").json()["count"] == 4
+    assert api.get("/api/bookings/?account=globex").json()["count"] == 0
+    assert api.get("/api/bookings/?account=acme").json()["count"] == 4
+
+
+def test_anonymous_is_refused(client, bookings):
+    response = client.get("/api/bookings/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_token_from_drf_create_token(member, bookings, capsys):
+    call_command("drf_create_token", member.username)
+    key = Token.objects.get(user=member).key
+    client = APIClient()
+
+    assert key in capsys.readouterr().out
+    response = client.get("/api/bookings/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    assert response.json()["count"] == 4
+    bad = client.get("/api/bookings/", HTTP_AUTHORIZATION="Token not-a-token")
+    assert bad.status_code == 401
