@@ -9,9 +9,10 @@ os.environ.setdefault("SECRET_KEY", "test-suite-only-not-a-secret")
 
 from bookingsync.settings import *  # noqa: E402, F403
 
-# Keep the suite's messages apart from a demo worker sharing the broker.
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get(  # noqa: F405
-    "CELERY_TASK_DEFAULT_QUEUE", "bookingsync-test"
+# Keep each run's messages apart from a demo worker or another run sharing
+# the broker. A worker started by the suite is told this queue explicitly.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get(
+    "CELERY_TASK_DEFAULT_QUEUE", f"bookingsync-test-{os.getpid()}"
 )
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -69,7 +69,9 @@ def booking_apply_event(
         customer = customer_upsert(
             account=account, data=event.booking.customer, overwrite=applied
         )
-        _booking_update(booking=booking, event=event, customer=customer, applied=applied)
+        _booking_update(
+            booking=booking, event=event, customer=customer, applied=applied
+        )
 
         if event.replaces_external_id:
             replaced = bookings[event.replaces_external_id]
@@ -168,7 +170,9 @@ def _booking_update(
         event_type_id=data.event_type.id,
         event_type_name=data.event_type.name,
         guests=list(data.guests),
-        custom_fields=[{"name": name, "value": value} for name, value in data.custom_fields],
+        custom_fields=[
+            {"name": name, "value": value} for name, value in data.custom_fields
+        ],
         payment=dict(data.payment) if data.payment else None,
     )
     for field, value in values.items():

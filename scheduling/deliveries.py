@@ -175,7 +175,9 @@ def delivery_process(*, delivery_id: int, force: bool = False) -> str:
     return delivery.status
 
 
-def deliveries_sweep(*, older_than: dt.timedelta | None = None, limit: int = 500) -> int:
+def deliveries_sweep(
+    *, older_than: dt.timedelta | None = None, limit: int = 500
+) -> int:
     """Process deliveries left unprocessed, oldest first; return how many ran.
 
     Deliveries normally reach the worker through the broker; this catches the

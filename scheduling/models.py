@@ -270,7 +270,9 @@ class Booking(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["account", "starts_at"], name="booking_account_start_idx"),
+            models.Index(
+                fields=["account", "starts_at"], name="booking_account_start_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -285,7 +287,9 @@ class BookingEvent(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="booking_events"
     )
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="events"
+    )
     delivery = models.ForeignKey(
         WebhookDelivery,
         null=True,
@@ -312,7 +316,9 @@ class BookingEvent(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["account", "occurred_at"], name="event_account_time_idx"),
+            models.Index(
+                fields=["account", "occurred_at"], name="event_account_time_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,11 +20,13 @@ def process_webhook_delivery(self, delivery_id: int) -> str:
     try:
         return delivery_process(delivery_id=delivery_id)
     except ProcessingFailed as error:
-        countdown = _RETRY_COUNTDOWNS[min(self.request.retries, len(_RETRY_COUNTDOWNS) - 1)]
+        countdown = _RETRY_COUNTDOWNS[
+            min(self.request.retries, len(_RETRY_COUNTDOWNS) - 1)
+        ]
         logger.info(
             "retrying webhook delivery delivery_id=%s in %ss", delivery_id, countdown
         )
-        raise self.retry(exc=error, countdown=countdown)
+        raise self.retry(exc=error, countdown=countdown) from error
 
 
 @shared_task

@@ -7,9 +7,9 @@ import logging
 import time
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
@@ -118,5 +118,9 @@ def _read_body(request: HttpRequest) -> tuple[bytes, int, str]:
     except RequestDataTooBig:
         return b"", declared, ""
     except RawPostDataException:
-        return b"", declared, "the body was consumed as a multipart form before it could be read"
+        return (
+            b"",
+            declared,
+            "the body was consumed as a multipart form before it could be read",
+        )
     return body, len(body), ""

@@ -43,7 +43,11 @@ def as_body(data: dict) -> bytes:
 def signed_headers(body: bytes, secret: str = SAMPLE_SECRET, timestamp=None) -> dict:
     """Headers for Django's test client, signed as OnceHub signs now."""
     stamp = int(time.time()) if timestamp is None else timestamp
-    return {"HTTP_ONCEHUB_SIGNATURE": oncehub.sign(secret=secret, body=body, timestamp=stamp)}
+    return {
+        "HTTP_ONCEHUB_SIGNATURE": oncehub.sign(
+            secret=secret, body=body, timestamp=stamp
+        )
+    }
 
 
 @pytest.fixture

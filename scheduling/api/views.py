@@ -18,7 +18,10 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
         ).select_related("customer")
         if self.action == "retrieve":
             bookings = bookings.prefetch_related(
-                Prefetch("events", queryset=BookingEvent.objects.order_by("occurred_at", "id"))
+                Prefetch(
+                    "events",
+                    queryset=BookingEvent.objects.order_by("occurred_at", "id"),
+                )
             )
         return bookings.order_by(F("starts_at").desc(nulls_last=True), "-id")
 

@@ -234,9 +234,15 @@ def _v1_booking(data: dict[str, Any]) -> tuple[Booking, str]:
         actioned_by = "user"
     else:
         actioned_by = ""
-    page = data.get("booking_page") if isinstance(data.get("booking_page"), dict) else {}
-    master = data.get("master_page") if isinstance(data.get("master_page"), dict) else {}
-    event_type = data.get("event_type") if isinstance(data.get("event_type"), dict) else {}
+    page = (
+        data.get("booking_page") if isinstance(data.get("booking_page"), dict) else {}
+    )
+    master = (
+        data.get("master_page") if isinstance(data.get("master_page"), dict) else {}
+    )
+    event_type = (
+        data.get("event_type") if isinstance(data.get("event_type"), dict) else {}
+    )
 
     booking = Booking(
         external_id=_text(data.get("tracking_id")),
@@ -325,7 +331,10 @@ def _reference(value: Any) -> Reference:
         if not name:
             name = " ".join(
                 part
-                for part in (_text(value.get("first_name")), _text(value.get("last_name")))
+                for part in (
+                    _text(value.get("first_name")),
+                    _text(value.get("last_name")),
+                )
                 if part
             )
         return Reference(id=_text(value.get("id")), name=name)

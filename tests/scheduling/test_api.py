@@ -18,7 +18,9 @@ def bookings(post_webhook):
         "oncehub/booking_canceled.json",
         "oncehub/booking_completed.json",
     ):
-        delivery_process(delivery_id=post_webhook(fixture_bytes(name)).json()["delivery"])
+        delivery_process(
+            delivery_id=post_webhook(fixture_bytes(name)).json()["delivery"]
+        )
     return Booking.objects.all()
 
 

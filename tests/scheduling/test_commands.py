@@ -14,8 +14,14 @@ from scheduling.models import Account, WebhookEndpoint
 
 def test_create_webhook_endpoint_prints_url_and_secret_as_json(db, capsys):
     call_command(
-        "create_webhook_endpoint", "--account", "northwind", "--provider", "oncehub",
-        "--json", "--base-url", "https://bookings.example.com/",
+        "create_webhook_endpoint",
+        "--account",
+        "northwind",
+        "--provider",
+        "oncehub",
+        "--json",
+        "--base-url",
+        "https://bookings.example.com/",
     )
     printed = json.loads(capsys.readouterr().out)
 
@@ -34,8 +40,14 @@ def test_create_webhook_endpoint_reuses_the_account_and_takes_a_provider_secret(
 ):
     monkeypatch.setenv("ONCEHUB_SECRET", "d7686b8c83f04913929079aeae40189e")
     call_command(
-        "create_webhook_endpoint", "--account", account.slug, "--provider", "oncehub",
-        "--secret-env", "ONCEHUB_SECRET", "--json",
+        "create_webhook_endpoint",
+        "--account",
+        account.slug,
+        "--provider",
+        "oncehub",
+        "--secret-env",
+        "ONCEHUB_SECRET",
+        "--json",
     )
 
     assert Account.objects.count() == 1
@@ -46,8 +58,13 @@ def test_create_webhook_endpoint_refuses_an_empty_secret_variable(db, monkeypatc
     monkeypatch.delenv("NO_SUCH_SECRET", raising=False)
     with pytest.raises(CommandError, match="NO_SUCH_SECRET is empty or unset"):
         call_command(
-            "create_webhook_endpoint", "--account", "x", "--provider", "oncehub",
-            "--secret-env", "NO_SUCH_SECRET",
+            "create_webhook_endpoint",
+            "--account",
+            "x",
+            "--provider",
+            "oncehub",
+            "--secret-env",
+            "NO_SUCH_SECRET",
         )
 
 
@@ -56,7 +73,11 @@ def test_production_without_secret_key_stops_with_a_clear_message():
     env["DJANGO_SETTINGS_MODULE"] = "bookingsync.settings"
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode != 0
@@ -72,7 +93,11 @@ def test_production_with_secret_key_starts(tmp_path):
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode == 0, result.stderr

@@ -57,8 +57,10 @@ def test_same_event_delivered_concurrently_yields_one_log_entry(
     ids = [post_webhook(body).json()["delivery"] for _ in range(WORKERS)]
 
     statuses = run_together(
-        [lambda delivery_id=delivery_id: delivery_process(delivery_id=delivery_id)
-         for delivery_id in ids]
+        [
+            lambda delivery_id=delivery_id: delivery_process(delivery_id=delivery_id)
+            for delivery_id in ids
+        ]
     )
 
     assert sorted(statuses) == [Status.DUPLICATE] * (WORKERS - 1) + [Status.PROCESSED]
@@ -96,8 +98,10 @@ def test_different_events_of_one_booking_concurrently_all_logged(post_webhook):
     ids = [post_webhook(fixture_bytes(name)).json()["delivery"] for name in names]
 
     statuses = run_together(
-        [lambda delivery_id=delivery_id: delivery_process(delivery_id=delivery_id)
-         for delivery_id in ids]
+        [
+            lambda delivery_id=delivery_id: delivery_process(delivery_id=delivery_id)
+            for delivery_id in ids
+        ]
     )
 
     assert statuses == [Status.PROCESSED] * len(names)

@@ -24,7 +24,8 @@ def database_url() -> str:
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
     user = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{user}@{host}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -38,10 +39,19 @@ def celery_worker(broker_queue):
     }
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "bookingsync", "worker",
-            "--pool=solo", "--loglevel=INFO",
-            "--without-heartbeat", "--without-mingle", "--without-gossip",
-            "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bookingsync",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
         ],
         cwd=settings.BASE_DIR,
         env=env,

@@ -1,7 +1,6 @@
 """From stored delivery to booking, customer and event log."""
 
 import datetime as dt
-import json
 
 import pytest
 
@@ -247,9 +246,14 @@ def test_customer_is_one_per_account_and_email(deliver, post_webhook, other_acco
     deliver("oncehub/booking_rescheduled.json")  # same email, other booking
     assert Customer.objects.count() == 1
 
-    other = endpoint_create(account=other_account, provider="oncehub",
-                            secret="5f0c2e9a7b1d4c3e8a6f0b2d9c4e7a13")
-    response = post_webhook(fixture_bytes("oncehub/booking_scheduled.json"), target=other)
+    other = endpoint_create(
+        account=other_account,
+        provider="oncehub",
+        secret="5f0c2e9a7b1d4c3e8a6f0b2d9c4e7a13",
+    )
+    response = post_webhook(
+        fixture_bytes("oncehub/booking_scheduled.json"), target=other
+    )
     delivery_process(delivery_id=response.json()["delivery"])
 
     assert Customer.objects.count() == 2

@@ -4,7 +4,6 @@ import time
 
 import pytest
 from django.test import Client, override_settings
-from django.urls import path
 
 from scheduling.models import WebhookDelivery
 from scheduling.providers import oncehub
@@ -172,7 +171,10 @@ def test_wrong_method_is_405(client, endpoint, method):
 def test_no_trailing_slash_is_not_redirected(post_webhook, client, endpoint):
     url = endpoint.get_absolute_url().rstrip("/")
     response = client.post(
-        url, data=SCHEDULED, content_type="application/json", **signed_headers(SCHEDULED)
+        url,
+        data=SCHEDULED,
+        content_type="application/json",
+        **signed_headers(SCHEDULED),
     )
 
     assert response.status_code == 202

@@ -20,16 +20,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         Status = WebhookDelivery.Status
-        statuses = [Status.RECEIVED] if options["only_pending"] else [
-            Status.RECEIVED,
-            Status.FAILED,
-        ]
+        statuses = (
+            [Status.RECEIVED]
+            if options["only_pending"]
+            else [
+                Status.RECEIVED,
+                Status.FAILED,
+            ]
+        )
         deliveries = WebhookDelivery.objects.filter(status__in=statuses).exclude(
             endpoint=None
         )
         if options["ids"]:
             deliveries = deliveries.filter(pk__in=options["ids"])
-        ids = list(deliveries.order_by("received_at", "id").values_list("id", flat=True))
+        ids = list(
+            deliveries.order_by("received_at", "id").values_list("id", flat=True)
+        )
 
         outcomes: dict[str, int] = {}
         for delivery_id in ids:
@@ -39,5 +45,9 @@ class Command(BaseCommand):
                 status = Status.FAILED
             outcomes[status] = outcomes.get(status, 0) + 1
 
-        summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
-        self.stdout.write(f"Processed {len(ids)} deliveries" + (f": {summary}" if summary else "."))
+        summary = ", ".join(
+            f"{count} {status}" for status, count in sorted(outcomes.items())
+        )
+        self.stdout.write(
+            f"Processed {len(ids)} deliveries" + (f": {summary}" if summary else ".")
+        )

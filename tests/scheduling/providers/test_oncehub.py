@@ -283,7 +283,9 @@ class TestVerify:
         self.verify(header, now=1772828103)
 
     def test_sign_then_verify(self):
-        self.verify(oncehub.sign(secret=SAMPLE_SECRET, body=self.body, timestamp=self.now))
+        self.verify(
+            oncehub.sign(secret=SAMPLE_SECRET, body=self.body, timestamp=self.now)
+        )
 
     def test_any_accepted_secret_verifies(self):
         header = oncehub.sign(secret="old-secret", body=self.body, timestamp=self.now)
@@ -315,7 +317,9 @@ class TestVerify:
             self.verify(header, body=json.dumps(json.loads(self.body)).encode())
 
     def test_too_old_and_future_timestamps_fail(self):
-        old = oncehub.sign(secret=SAMPLE_SECRET, body=self.body, timestamp=self.now - 3601)
+        old = oncehub.sign(
+            secret=SAMPLE_SECRET, body=self.body, timestamp=self.now - 3601
+        )
         with pytest.raises(SignatureError, match="old"):
             self.verify(old)
         future = oncehub.sign(
