@@ -30,6 +30,9 @@ from .base import (
 NAME = "oncehub"
 LABEL = "OnceHub"
 SIGNATURE_HEADER = "oncehub-signature"
+# OnceHub retries for about three days without saying whether it signs a
+# retry again, so the window is the deployment's (long) default.
+SIGNATURE_MAX_AGE_SECONDS = None
 
 # Freshly signed deliveries may carry a clock a little ahead of ours.
 FUTURE_SKEW_SECONDS = 300
@@ -61,6 +64,16 @@ def sign(*, secret: str, body: bytes, timestamp: int) -> str:
         secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256
     ).hexdigest()
     return f"t={timestamp},s={digest}"
+
+
+def signature_headers(*, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
+    """Return the headers OnceHub would sign ``body`` with."""
+    return {"Oncehub-Signature": sign(secret=secret, body=body, timestamp=timestamp)}
+
+
+def is_signed(headers: Mapping[str, str]) -> bool:
+    """Whether the delivery claims a signature (v1 subscriptions send none)."""
+    return SIGNATURE_HEADER in headers
 
 
 def verify(
