@@ -82,8 +82,9 @@ def booking_apply_event(
             _replaced_update(replaced=replaced, event=event)
             if booking.replaces_id is None:
                 booking.replaces = replaced
-            if replaced.starts_at:
-                details["previous_starts_at"] = replaced.starts_at.isoformat()
+            previous = replaced.starts_at or event.replaced_starts_at
+            if previous:
+                details["previous_starts_at"] = previous.isoformat()
             details["replaces"] = replaced.external_id
         if event.replaced_by_external_id:
             # The new booking may not have arrived yet: its row exists from

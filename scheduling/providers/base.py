@@ -155,6 +155,9 @@ class BookingEvent:
     # The booking that replaces this one, for a provider that reports the
     # end of the old booking as an event of its own that names the new one.
     replaced_by_external_id: str = ""
+    # When the replaced booking started, for a provider that says so in the
+    # reschedule itself: its own events may not have arrived yet.
+    replaced_starts_at: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -178,6 +178,9 @@ def parse(body: bytes) -> BookingEvent | Ignored:
         status=status,
         replaces_external_id=replaces,
         replaced_status=BookingStatus.RESCHEDULED if replaces else "",
+        replaced_starts_at=fields.time(payload.get("rescheduleStartTime"))
+        if replaces
+        else None,
     )
 
 
