@@ -23,7 +23,8 @@ def new_endpoint_token() -> str:
 
 
 def new_signing_secret() -> str:
-    # OnceHub's own secrets are 32 lowercase hex characters.
+    # 32 lowercase hex characters: the form OnceHub's own secrets take, and
+    # one every provider accepts as a chosen signing key.
     return secrets.token_hex(16)
 
 
