@@ -33,7 +33,6 @@ from .base import (
     Ignored,
     PayloadError,
     Reference,
-    SignatureError,
 )
 
 NAME = "calendly"
@@ -82,32 +81,16 @@ def verify(
     max_age: int,
 ) -> None:
     """Raise ``SignatureError`` unless one of ``secrets`` signed ``body``."""
-    header = headers.get(SIGNATURE_HEADER, "")
-    if not header:
-        raise SignatureError("missing Calendly-Webhook-Signature header")
-
-    timestamp, candidates = "", []
-    for element in header.split(","):
-        key, sep, value = element.strip().partition("=")
-        if not sep:
-            continue
-        if key == "t" and not timestamp:
-            timestamp = value
-        elif key == "v1" and value:
-            candidates.append(value)
-    if not timestamp.isdigit() or not candidates:
-        raise SignatureError("malformed Calendly-Webhook-Signature header")
-
-    age = now - int(timestamp)
-    if age > max_age:
-        raise SignatureError(f"signature timestamp is {int(age)} seconds old")
-    if age < -FUTURE_SKEW_SECONDS:
-        raise SignatureError("signature timestamp is in the future")
-
-    message = timestamp.encode() + b"." + body
-    expected = [fields.hmac_hex(secret, message) for secret in secrets]
-    if not fields.matches_any(expected=expected, given=candidates):
-        raise SignatureError("signature does not match")
+    fields.verify_stamped(
+        header="Calendly-Webhook-Signature",
+        value=headers.get(SIGNATURE_HEADER, ""),
+        signature_name="v1",
+        body=body,
+        secrets=secrets,
+        now=now,
+        max_age=max_age,
+        future_skew=FUTURE_SKEW_SECONDS,
+    )
 
 
 def parse(body: bytes) -> BookingEvent | Ignored:

@@ -13,7 +13,7 @@ import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
-from .base import PayloadError
+from .base import PayloadError, SignatureError
 
 
 def load_object(body: bytes) -> dict[str, Any]:
@@ -95,6 +95,49 @@ def matches_any(*, expected: Iterable[str], given: Iterable[str]) -> bool:
         for candidate in given:
             matched |= hmac.compare_digest(digest, candidate)
     return matched
+
+
+def verify_stamped(
+    *,
+    header: str,
+    value: str,
+    signature_name: str,
+    body: bytes,
+    secrets: Iterable[str],
+    now: float,
+    max_age: int,
+    future_skew: int,
+) -> None:
+    """Check a ``t=<unix seconds>,<name>=<hex>`` header over ``"<t>.<body>"``.
+
+    The header may list several signatures (as during a provider's own key
+    rotation); one matching one of ``secrets`` is enough. Raise
+    ``SignatureError`` naming ``header`` otherwise.
+    """
+    if not value:
+        raise SignatureError(f"missing {header} header")
+    timestamp, candidates = "", []
+    for element in value.split(","):
+        key, sep, part = element.strip().partition("=")
+        if not sep:
+            continue
+        if key == "t" and not timestamp:
+            timestamp = part
+        elif key == signature_name and part:
+            candidates.append(part)
+    if not timestamp.isdigit() or not candidates:
+        raise SignatureError(f"malformed {header} header")
+
+    age = now - int(timestamp)
+    if age > max_age:
+        raise SignatureError(f"signature timestamp is {int(age)} seconds old")
+    if age < -future_skew:
+        raise SignatureError("signature timestamp is in the future")
+
+    message = timestamp.encode() + b"." + body
+    expected = [hmac_hex(secret, message) for secret in secrets]
+    if not matches_any(expected=expected, given=candidates):
+        raise SignatureError("signature does not match")
 
 
 def derived_key(*parts: str) -> str:

@@ -21,7 +21,6 @@ from .base import (
     Ignored,
     PayloadError,
     Reference,
-    SignatureError,
 )
 
 NAME = "oncehub"
@@ -85,29 +84,16 @@ def verify(
     timestamp may be: OnceHub retries for about three days without saying
     whether it signs a retry again, so it should cover that span.
     """
-    header = headers.get(SIGNATURE_HEADER, "")
-    if not header:
-        raise SignatureError("missing Oncehub-Signature header")
-
-    parts = {}
-    for element in header.split(","):
-        key, sep, value = element.strip().partition("=")
-        if sep:
-            parts.setdefault(key, value)
-    timestamp, signature = parts.get("t", ""), parts.get("s", "")
-    if not timestamp.isdigit() or not signature:
-        raise SignatureError("malformed Oncehub-Signature header")
-
-    age = now - int(timestamp)
-    if age > max_age:
-        raise SignatureError(f"signature timestamp is {int(age)} seconds old")
-    if age < -FUTURE_SKEW_SECONDS:
-        raise SignatureError("signature timestamp is in the future")
-
-    message = timestamp.encode() + b"." + body
-    expected = [fields.hmac_hex(secret, message) for secret in secrets]
-    if not fields.matches_any(expected=expected, given=[signature]):
-        raise SignatureError("signature does not match")
+    fields.verify_stamped(
+        header="Oncehub-Signature",
+        value=headers.get(SIGNATURE_HEADER, ""),
+        signature_name="s",
+        body=body,
+        secrets=secrets,
+        now=now,
+        max_age=max_age,
+        future_skew=FUTURE_SKEW_SECONDS,
+    )
 
 
 def parse(body: bytes) -> BookingEvent | Ignored:
