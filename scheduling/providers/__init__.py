@@ -14,8 +14,8 @@ A provider module offers:
   provider would send, for replaying samples and for tests;
 - ``parse(body) -> BookingEvent | Ignored``, pure, raising ``PayloadError``.
 
-Adding a provider means adding a module here and listing it below; nothing
-outside this package names a provider.
+Adding a provider means adding a module here and listing it below; no code
+outside this package depends on which providers there are.
 """
 
 from types import ModuleType

@@ -207,8 +207,9 @@ def _booking(invitee: dict[str, Any]) -> Booking:
     )
     starts_at = fields.time(scheduled.get("start_time"))
     ends_at = fields.time(scheduled.get("end_time"))
-    # Round-robin and collective events have several hosts; the first one
-    # listed is the owner shown.
+    # Limitation: collective events have several hosts, and a booking has
+    # one owner, so only the first host listed is kept as the owner (all of
+    # them stay in ``provider_data``).
     host = next(iter(fields.items(scheduled.get("event_memberships"))), None)
     host = fields.mapping(host)
     payment = fields.mapping(invitee.get("payment"))
