@@ -80,8 +80,10 @@ CLIENTS = _number("BENCH_CLIENTS", 6)
 WARMUP_SECONDS = _number("BENCH_WARMUP_SECONDS", 1.0)
 MEASURE_SECONDS = _number("BENCH_MEASURE_SECONDS", 3.0)
 ROUNDS = _number("BENCH_ROUNDS", 3)
-# The worker phase stops here even if deliveries are left.
-WORKER_TIMEOUT_SECONDS = _number("BENCH_WORKER_TIMEOUT_SECONDS", 90.0)
+# The worker phase stops here even if deliveries are left: its rate is taken
+# from the deliveries it processed, and a loaded machine must not make the
+# whole run drag on.
+WORKER_TIMEOUT_SECONDS = _number("BENCH_WORKER_TIMEOUT_SECONDS", 45.0)
 HISTORY_EVENTS = _number("BENCH_HISTORY_EVENTS", 200)
 QUERY_SAMPLES = _number("BENCH_QUERY_SAMPLES", 20)
 # Calls per step when timing the endpoint's steps one by one.
@@ -639,17 +641,19 @@ def measure_queries(endpoint, run_id: str) -> dict:
     }
 
 
-def measure_steps(endpoint, targets: list[Target], secret: str) -> dict[str, float]:
-    """Time, in-process and one call at a time, what each request costs.
+def measure_steps(endpoint, targets: list[Target], secret: str) -> dict:
+    """Time, in-process and one call at a time, where a request's time goes.
 
-    The steps are those of the real endpoint (scheduling/views.py), each
-    called as the view calls it, plus a database reconnection, which the
-    Celery worker pays for every task.
+    Each target is called through Django's test client, with the time spent
+    executing SQL statements summed by an execute wrapper (BEGIN on SQLite is
+    one; COMMIT, which goes through the connection, is not). The real
+    endpoint's steps (scheduling/views.py) are then called alone, as the view
+    calls them, and so is a database reconnection, which the Celery worker
+    pays for every task.
     """
     from django.db import connection, transaction
     from django.test import Client
 
-    from bench.views import FLOOR_TABLE
     from scheduling.deliveries import delivery_enqueue, delivery_record
     from scheduling.models import WebhookDelivery, WebhookEndpoint
 
@@ -667,8 +671,20 @@ def measure_steps(endpoint, targets: list[Target], secret: str) -> dict[str, flo
             step=step,
         )
 
-    def post(target: Target):
-        def call():
+    in_sql = [0.0, 0]
+
+    def sql_timer(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            in_sql[0] += time.perf_counter() - began
+            in_sql[1] += 1
+
+    requests = {}
+    for target in targets:
+
+        def post(target=target):
             data = body()
             signature = sign(secret=secret, body=data, timestamp=int(time.time()))
             client.post(
@@ -678,7 +694,14 @@ def measure_steps(endpoint, targets: list[Target], secret: str) -> dict[str, flo
                 headers={"Oncehub-Signature": signature},
             )
 
-        return call
+        in_sql[:] = [0.0, 0]
+        with connection.execute_wrapper(sql_timer):
+            total = _milliseconds_per_call(post)
+        requests[target.name] = {
+            "total": total,
+            "sql": 1000 * in_sql[0] / (STEP_CALLS + 1),
+            "statements": in_sql[1] / (STEP_CALLS + 1),
+        }
 
     def lookup():
         WebhookEndpoint.objects.select_related("account").filter(
@@ -712,25 +735,20 @@ def measure_steps(endpoint, targets: list[Target], secret: str) -> dict[str, flo
     def enqueue():
         delivery_enqueue(recorded[-1])
 
-    def floor_insert():
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {FLOOR_TABLE} (body) VALUES (%s)", [body()])
-
     def reconnect():
         connection.close()
         connection.ensure_connection()
 
-    steps = {f"{target.name} view": post(target) for target in targets}
-    steps.update(
-        {
-            "endpoint lookup": lookup,
-            "delivery_record in atomic()": record,
-            "delivery_enqueue": enqueue,
-            "floor INSERT": floor_insert,
-            "database reconnect": reconnect,
-        }
-    )
-    return {name: _milliseconds_per_call(call) for name, call in steps.items()}
+    steps = {
+        "endpoint lookup (ORM, as the view)": lookup,
+        "delivery_record in atomic()": record,
+        "delivery_enqueue (Celery publish)": enqueue,
+        "database reconnect": reconnect,
+    }
+    return {
+        "requests": requests,
+        "steps": {name: _milliseconds_per_call(call) for name, call in steps.items()},
+    }
 
 
 def _milliseconds_per_call(call, calls: int = STEP_CALLS) -> float:
@@ -773,9 +791,11 @@ def report_http(results: dict[str, list], targets: list[Target]) -> dict[str, fl
 
 def report_worker(worker: dict, queries: dict) -> None:
     say("processing by one Celery worker (--pool=solo) from the filesystem broker:")
+    left = worker["deliveries"] - worker["processed"]
     say(
         f"  {worker['deliveries']} deliveries stored, {worker['messages']} messages "
         f"queued; {worker['processed']} processed in {worker['wall']:.1f} s"
+        + (f" (stopped at the time limit, {left} left)" if left else "")
     )
     say(f"  statuses: {worker['statuses']}")
     say(
@@ -797,18 +817,28 @@ def report_worker(worker: dict, queries: dict) -> None:
     say(f"  statements: {', '.join(queries['statements'])}")
 
 
-def report_steps(steps: dict[str, float], reuse_max) -> None:
-    say(f"cost per call, in-process, one at a time (mean of {STEP_CALLS}):")
-    for name, milliseconds in steps.items():
-        say(f"  {name:<28} {milliseconds:6.2f} ms")
-    say(
-        "  the worker reconnects for every task: Celery's Django fixup closes "
-        "connections"
-        if not reuse_max
-        else f"  the worker reuses connections (CELERY_DB_REUSE_MAX={reuse_max})"
-    )
-    if not reuse_max:
-        say("  before and after each task unless CELERY_DB_REUSE_MAX is set")
+def report_steps(measured: dict, reuse_max) -> None:
+    say(f"time per request, in-process test client, mean of {STEP_CALLS}:")
+    say("  target    total ms   in SQL ms (statements)   elsewhere ms")
+    for name, request in measured["requests"].items():
+        say(
+            f"  {name:<8} {request['total']:8.2f}   {request['sql']:9.2f} "
+            f"({request['statements']:.0f}){'':<13}"
+            f"{request['total'] - request['sql']:8.2f}"
+        )
+    say("the real endpoint's steps, each called alone:")
+    for name, milliseconds in measured["steps"].items():
+        say(f"  {name:<36} {milliseconds:6.2f} ms")
+    if reuse_max:
+        say(f"  the worker reuses connections (CELERY_DB_REUSE_MAX={reuse_max})")
+    else:
+        say(
+            "  the worker pays the reconnect for every task: Celery's Django "
+            "fixup closes"
+        )
+        say(
+            "  connections before and after each task unless CELERY_DB_REUSE_MAX is set"
+        )
 
 
 def _counts(counts: list[int]) -> str:
@@ -905,8 +935,8 @@ def main() -> None:
 
         from django.conf import settings
 
-        steps = measure_steps(endpoint, targets, secret)
-        report_steps(steps, getattr(settings, "CELERY_DB_REUSE_MAX", None))
+        measured = measure_steps(endpoint, targets, secret)
+        report_steps(measured, getattr(settings, "CELERY_DB_REUSE_MAX", None))
         say()
         say(f"ratio ingest/floor: {medians['ingest'] / medians['floor']:.2f}")
     finally:
