@@ -645,11 +645,11 @@ def measure_steps(endpoint, targets: list[Target], secret: str) -> dict:
     """Time, in-process and one call at a time, where a request's time goes.
 
     Each target is called through Django's test client, with the time spent
-    executing SQL statements summed by an execute wrapper (BEGIN on SQLite is
-    one; COMMIT, which goes through the connection, is not). The real
-    endpoint's steps (scheduling/views.py) are then called alone, as the view
-    calls them, and so is a database reconnection, which the Celery worker
-    pays for every task.
+    in the database summed: statements through an execute wrapper, and the
+    COMMIT that ends an atomic block (which does not go through a cursor) by
+    wrapping this connection's ``commit``. The real endpoint's steps
+    (scheduling/views.py) are then called alone, as the view calls them, and
+    so is a database reconnection, which the Celery worker pays for every task.
     """
     from django.db import connection, transaction
     from django.test import Client
@@ -671,7 +671,8 @@ def measure_steps(endpoint, targets: list[Target], secret: str) -> dict:
             step=step,
         )
 
-    in_sql = [0.0, 0]
+    # Seconds in the database, statements run, commits run.
+    in_sql = [0.0, 0, 0]
 
     def sql_timer(execute, sql, params, many, context):
         began = time.perf_counter()
@@ -680,6 +681,16 @@ def measure_steps(endpoint, targets: list[Target], secret: str) -> dict:
         finally:
             in_sql[0] += time.perf_counter() - began
             in_sql[1] += 1
+
+    commit = connection.commit
+
+    def timed_commit():
+        began = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            in_sql[0] += time.perf_counter() - began
+            in_sql[2] += 1
 
     requests = {}
     for target in targets:
@@ -694,13 +705,19 @@ def measure_steps(endpoint, targets: list[Target], secret: str) -> dict:
                 headers={"Oncehub-Signature": signature},
             )
 
-        in_sql[:] = [0.0, 0]
-        with connection.execute_wrapper(sql_timer):
-            total = _milliseconds_per_call(post)
+        in_sql[:] = [0.0, 0, 0]
+        connection.commit = timed_commit
+        try:
+            with connection.execute_wrapper(sql_timer):
+                total = _milliseconds_per_call(post)
+        finally:
+            del connection.commit
+        calls = STEP_CALLS + 1  # With the untimed first call.
         requests[target.name] = {
             "total": total,
-            "sql": 1000 * in_sql[0] / (STEP_CALLS + 1),
-            "statements": in_sql[1] / (STEP_CALLS + 1),
+            "sql": 1000 * in_sql[0] / calls,
+            "statements": in_sql[1] / calls,
+            "commits": in_sql[2] / calls,
         }
 
     def lookup():
@@ -819,12 +836,15 @@ def report_worker(worker: dict, queries: dict) -> None:
 
 def report_steps(measured: dict, reuse_max) -> None:
     say(f"time per request, in-process test client, mean of {STEP_CALLS}:")
-    say("  target    total ms   in SQL ms (statements)   elsewhere ms")
+    say("  target    total ms   in the database ms   elsewhere ms")
     for name, request in measured["requests"].items():
+        count = round(request["statements"])
+        calls = f"{count} statement{'' if count == 1 else 's'}"
+        if request["commits"]:
+            calls += f" + {request['commits']:.0f} COMMIT"
         say(
-            f"  {name:<8} {request['total']:8.2f}   {request['sql']:9.2f} "
-            f"({request['statements']:.0f}){'':<13}"
-            f"{request['total'] - request['sql']:8.2f}"
+            f"  {name:<8} {request['total']:8.2f}   {request['sql']:18.2f}   "
+            f"{request['total'] - request['sql']:12.2f}   ({calls})"
         )
     say("the real endpoint's steps, each called alone:")
     for name, milliseconds in measured["steps"].items():
