@@ -13,8 +13,9 @@ class IsoDateConverter:
         # A ValueError (say 2026-02-30) makes the URL not match: a 404.
         return dt.date.fromisoformat(value)
 
-    def to_url(self, value: dt.date) -> str:
-        return value.isoformat()
+    def to_url(self, value: dt.date | str) -> str:
+        # Templates pass dates already formatted as text.
+        return value if isinstance(value, str) else value.isoformat()
 
 
 class CalendarViewConverter:

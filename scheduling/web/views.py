@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import logging
 import zoneinfo
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -242,7 +243,9 @@ def stream(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     older_link = None
     if next_cursor is not None:
         older_query = "&".join(
-            part for part in (query, f"before={next_cursor.encode()}") if part
+            part
+            for part in (query, urlencode({"before": next_cursor.encode()}))
+            if part
         )
         older_link = f"{base}?{older_query}"
     context = {
