@@ -145,7 +145,9 @@ def calendar(
     filterset = BookingFilter(
         request.GET,
         queryset=bookings,
-        choices=queries.filter_choices_for_account(account=viewer.account),
+        choices=queries.filter_choices_for_account(
+            account=viewer.account, latest_event_id=latest
+        ),
     )
     status = 200
     if filterset.is_valid():
@@ -174,11 +176,19 @@ def calendar(
         return f"{url}?{query}" if query else url
 
     today = timezone.localdate()
+    # One reverse() for all the booking links rather than one per booking.
+    booking_prefix = reverse(
+        "booking-detail",
+        kwargs={"account_slug": viewer.account.slug, "booking_id": 0},
+    ).removesuffix("0/")
     for cell in days:
         cell.link = link(calendars.DAY, cell.date)
-    new_count = sum(
-        1 for cell in days for booking in cell.bookings if getattr(booking, "is_new", 0)
-    )
+        for booking in cell.bookings:
+            booking.url = f"{booking_prefix}{booking.pk}/"
+            # Set for every booking: a template's lookup of a missing
+            # attribute is slow, and this one is read for each booking.
+            booking.is_new = getattr(booking, "is_new", False)
+    new_count = sum(1 for cell in days for booking in cell.bookings if booking.is_new)
     context = {
         "viewer": viewer,
         "view": view,

@@ -7,12 +7,21 @@ import itertools
 import zoneinfo
 
 import pytest
+from django.core.cache import cache
 
 from scheduling.models import Account, Booking, BookingEvent, Customer
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached filter choices must not outlive the test that made them."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
