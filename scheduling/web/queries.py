@@ -19,6 +19,8 @@ from ..models import Account, Booking, BookingEvent
 
 # How long the hosts, pages and event types offered as filters are cached.
 FILTER_CHOICES_SECONDS = 60
+# The longest booking the day and agenda pages look back for.
+LONGEST_BOOKING = dt.timedelta(days=7)
 # How far a reschedule chain is followed either way on a booking page.
 CHAIN_LIMIT = 20
 
@@ -98,9 +100,12 @@ def bookings_for_days(
     at midnight does not reach the next day.
     """
     start, end = period.bounds(tz)
-    overlapping = bookings.filter(starts_at__lt=end).filter(
-        Q(ends_at__gt=start) | Q(ends_at__isnull=True, starts_at__gte=start)
-    )
+    # Limitation: a booking longer than LONGEST_BOOKING shows only on the
+    # days within that span of its start; the bound lets the database read
+    # the period's bookings through its index instead of all earlier ones.
+    overlapping = bookings.filter(
+        starts_at__lt=end, starts_at__gte=start - LONGEST_BOOKING
+    ).filter(Q(ends_at__gt=start) | Q(ends_at__isnull=True, starts_at__gte=start))
     by_day: dict[dt.date, list[Booking]] = defaultdict(list)
     for booking in overlapping:
         for day in calendars.local_days(booking.starts_at, booking.ends_at, tz):
