@@ -107,3 +107,21 @@ def test_a_booking_of_another_account_is_a_404(
     )
     assert response.status_code == 404
     assert member_client.get(booking_url(foreign)).status_code == 404
+
+
+def test_provider_actions_are_offered_only_while_the_booking_stands(
+    member_client, account, make_booking
+):
+    links = {
+        "cancel_url": "https://oncehub.com/m/BKNG-9/cancel",
+        "reschedule_url": "https://oncehub.com/m/BKNG-9",
+    }
+    standing = make_booking(local(CHICAGO, 2026, 3, 10, 9), **links)
+    gone = make_booking(local(CHICAGO, 2026, 3, 11, 9), status="canceled", **links)
+
+    assert (
+        "Cancel on OnceHub" in member_client.get(booking_url(standing)).content.decode()
+    )
+    html = member_client.get(booking_url(gone)).content.decode()
+    assert "Cancel on OnceHub" not in html
+    assert 'href="https://oncehub.com/m/BKNG-9/cancel"' in html  # still listed
