@@ -306,6 +306,7 @@ class ProfileForm(forms.Form):
     time_zone = forms.ChoiceField(
         label="Time zone",
         required=False,
+        widget=forms.Select(attrs={"aria-describedby": "tz-help"}),
         help_text="Every date and time on every page is shown in this zone.",
     )
 

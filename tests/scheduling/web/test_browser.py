@@ -128,8 +128,10 @@ def webhook_body(today: dt.date) -> bytes:
     return json.dumps(envelope).encode()
 
 
-def log_in(page, base_url: str) -> None:
+def log_in(page, base_url: str, *, screenshot: str = "") -> None:
     page.goto(base_url + "/")
+    if screenshot:
+        shot(page, screenshot)
     page.get_by_label("Username").fill("riley")
     page.get_by_label("Password").fill("pw-riley-1")
     page.get_by_role("button", name="Log in").click()
@@ -152,7 +154,7 @@ def test_a_day_with_the_pages_and_a_webhook_arriving_live(
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
 
-    log_in(page, base)
+    log_in(page, base, screenshot="00-login")
     today_cell = page.locator("td.today")
     assert today_cell.get_by_text("Avery Stone").is_visible()
     assert page.get_by_text("Times in America/New_York", exact=True).is_visible()
@@ -205,6 +207,14 @@ def test_a_day_with_the_pages_and_a_webhook_arriving_live(
     assert page.get_by_role("heading", name="Intro call").is_visible()
     assert page.get_by_role("link", name="Cancel on OnceHub").is_visible()
     shot(page, "06-booking")
+
+    page.get_by_role("link", name="America/New_York").click()
+    page.get_by_label("Time zone").select_option("Europe/Berlin")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Your time zone is saved.").is_visible()
+    shot(page, "06-profile")
+    page.get_by_label("Time zone").select_option("")
+    page.get_by_role("button", name="Save").click()
 
     # Calendar and stream stay open while a signed webhook comes in.
     page.goto(f"{base}/a/acme/calendar/month/{today.isoformat()}/")
