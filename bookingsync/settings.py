@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "scheduling",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -118,7 +119,7 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
 
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport, which
 # needs no server: messages are files under var/broker/.
@@ -212,3 +213,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, WEBHOOK_MAX_BODY_BYTES + 1)
 
 # Messages (such as a new signing secret, shown once) stay on the server.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# The pages people read: where login and logout lead, and how password reset
+# mail leaves. Without EMAIL_BACKEND the mail is printed to the console.
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")

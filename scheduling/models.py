@@ -325,3 +325,16 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class Profile(models.Model):
+    """A user's own preferences for the pages they read."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    # Blank: show times in the zone of the account being viewed.
+    time_zone = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import zoneinfo
 from io import StringIO
 
 import pytest
@@ -137,6 +138,25 @@ def test_replay_shift_to_now_moves_bookings_near_today(
     for delivery in WebhookDelivery.objects.all():
         sent_at = json.loads(bytes(delivery.body))["creation_time"]
         assert dt.datetime.fromisoformat(sent_at) <= now
+
+
+def test_the_demo_login_sees_the_sample_bookings_on_its_calendar(
+    transactional_db, live_server, broker_queue, client
+):
+    replay(live_server, "--shift-to-now")
+    run("process_webhook_deliveries")
+
+    assert client.login(username="demo", password="demo")
+    home = client.get("/", follow=True)
+    assert "/a/demo/calendar/month/" in home.redirect_chain[-1][0]
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    timed = Booking.objects.filter(account__slug="demo", starts_at__isnull=False)
+    assert timed.count() == len(SAMPLE_STARTS)
+    for booking in timed:
+        day = booking.starts_at.astimezone(new_york).date()
+        page = client.get(f"/a/demo/calendar/month/{day.isoformat()}/")
+        assert page.status_code == 200
+        assert f'href="/a/demo/bookings/{booking.pk}/"' in page.content.decode()
 
 
 def test_replay_fails_when_a_post_is_refused(

@@ -1,93 +1,17 @@
 """A real worker over a real broker: signed bodies in over HTTP, bookings out."""
 
-import os
-import subprocess
-import sys
-import threading
 import time
 
 import pytest
 import requests
-from django.conf import settings
-from django.db import connection
+from django.test import Client
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from scheduling.models import WebhookDelivery
-from tests.conftest import fixture_bytes, signed_headers
+from tests.conftest import fixture_bytes, signed_headers, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def database_url() -> str:
-    """The URL of the database this test runs on, for another process."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{user}@{host}/{db['NAME']}"
-
-
-@pytest.fixture
-def celery_worker(broker_queue):
-    """Start `celery worker` as its own process on the suite's queue."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "bookingsync.settings_test",
-        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "bookingsync",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
-    ready = threading.Event()
-
-    def read():
-        for line in process.stdout:
-            output.append(line)
-            if "ready." in line:
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        assert ready.wait(60), "worker did not start:\n" + "".join(output)
-        yield output
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return predicate()
 
 
 def test_signed_samples_over_http_end_as_bookings_in_the_api(
@@ -178,3 +102,18 @@ def test_one_body_of_each_provider_ends_as_bookings_in_the_api(
     assert rows["calcom"]["customer"]["email"] == "tomasz.nowak@example.com"
     assert rows["calcom"]["provider_label"] == "Cal.com"
     assert {row["status"] for row in rows.values()} == {"scheduled"}
+
+    # And on the account's calendar, each in the month it takes place.
+    browser = Client()
+    browser.force_login(member)
+    for provider, month in (
+        ("oncehub", "2026-03-01"),
+        ("calendly", "2026-11-01"),
+        ("calcom", "2026-11-01"),
+    ):
+        url = reverse(
+            "calendar",
+            kwargs={"account_slug": account.slug, "view": "month", "day": month},
+        )
+        page = browser.get(url).content.decode()
+        assert rows[provider]["customer"]["name"] in page, provider

@@ -179,6 +179,7 @@ class Command(BaseCommand):
             rule,
             f"  BookingSync demo is running ({account.name})",
             "",
+            f"  Calendar:     {base_url}/",
             f"  Admin:        {base_url}/admin/",
             f"  Bookings API: {base_url}/api/bookings/",
             f"  Login:        {DEMO_USERNAME} / {DEMO_PASSWORD}",
