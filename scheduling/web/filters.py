@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .. import calendars
+from .. import calendars, providers
 from ..models import Booking, BookingEvent
 
 # Statuses of bookings that will not take place at their time any more.
@@ -36,6 +36,9 @@ class BookingFilter(django_filters.FilterSet):
     )
     event_type = django_filters.ChoiceFilter(
         field_name="event_type_id", label="Event type", empty_label="Any type"
+    )
+    provider = django_filters.ChoiceFilter(
+        choices=providers.choices, label="Scheduler", empty_label="Any scheduler"
     )
     q = django_filters.CharFilter(method="search_customer", label="Customer")
     hide_canceled = django_filters.BooleanFilter(
@@ -71,6 +74,9 @@ class EventFilter(django_filters.FilterSet):
 
     kind = django_filters.ChoiceFilter(
         choices=BookingEvent.Kind.choices, label="Event", empty_label="All events"
+    )
+    provider = django_filters.ChoiceFilter(
+        choices=providers.choices, label="Scheduler", empty_label="Any scheduler"
     )
     date = django_filters.DateFilter(
         method="filter_local_day",

@@ -45,9 +45,9 @@ def make_booking(account):
             defaults={"name": customer_name},
         )
         fields.setdefault("ends_at", starts_at + dt.timedelta(minutes=minutes))
+        fields.setdefault("provider", "oncehub")
         return Booking.objects.create(
             account=target,
-            provider="oncehub",
             external_id=f"BKNG-{target.slug}-{number}",
             starts_at=starts_at,
             duration_minutes=minutes,

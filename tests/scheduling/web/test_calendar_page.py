@@ -376,3 +376,25 @@ def test_a_new_host_is_offered_as_a_filter_once_its_booking_arrives(
     make_event(second)
     html = member_client.get(url).content.decode()
     assert ">Ann</option>" in html and ">Ben</option>" in html
+
+
+def test_filter_by_scheduler_and_the_provider_is_named(
+    member_client, account, make_booking
+):
+    make_booking(local(CHICAGO, 2026, 3, 10, 9), subject="Morning call")
+    calendly = make_booking(
+        local(CHICAGO, 2026, 3, 11, 9), subject="Evening call", provider="calendly"
+    )
+
+    page = member_client.get(
+        calendar_url("month", dt.date(2026, 3, 1)), {"provider": "calendly"}
+    ).content.decode()
+
+    assert "Evening call" in page
+    assert "Morning call" not in page
+    detail = member_client.get(
+        reverse(
+            "booking-detail", kwargs={"account_slug": "acme", "booking_id": calendly.pk}
+        )
+    ).content.decode()
+    assert "<dt>Provider</dt><dd>Calendly" in detail

@@ -169,3 +169,18 @@ def test_the_query_count_does_not_grow_with_the_events_shown(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = member_client.get(URL, {"since": "0"})
     assert len(event_items(response.content.decode())) == 50
+
+
+def test_filter_by_scheduler(member_client, account, make_booking, make_event):
+    from_oncehub = make_booking(local(BERLIN, 2026, 3, 20, 9), subject="Morning call")
+    from_calcom = make_booking(
+        local(BERLIN, 2026, 3, 21, 9), subject="Evening call", provider="calcom"
+    )
+    make_event(from_oncehub)
+    make_event(from_calcom)
+
+    items = event_items(member_client.get(URL, {"provider": "calcom"}).content.decode())
+
+    assert len(items) == 1
+    assert "Evening call" in items[0]
+    assert "Via</dt><dd>Cal.com" in items[0]
