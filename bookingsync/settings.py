@@ -212,3 +212,38 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, WEBHOOK_MAX_BODY_BYTES + 1)
 
 # Messages (such as a new signing secret, shown once) stay on the server.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Reports, exports, the calendar feed and the read API.
+INSTALLED_APPS += [
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    # Named keys from the API tokens page, and drf_create_token keys.
+    "scheduling.api.auth.ApiTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+    "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BookingSync API",
+    "DESCRIPTION": (
+        "Read the bookings, customers, event log and report figures of the "
+        "accounts you belong to. Authenticate with `Authorization: Token <key>` "
+        "(make keys on the API tokens page) or a browser session."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The documentation page's assets are served from this site, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -1,0 +1,66 @@
+"""Query parameters of the API's lists, validated by django-filter."""
+
+import django_filters
+
+from ..models import Booking, BookingEvent, Customer
+
+
+class BookingFilter(django_filters.FilterSet):
+    starts_after = django_filters.IsoDateTimeFilter(
+        field_name="starts_at",
+        lookup_expr="gte",
+        help_text="Meetings starting at or after this time (ISO 8601).",
+    )
+    starts_before = django_filters.IsoDateTimeFilter(
+        field_name="starts_at",
+        lookup_expr="lt",
+        help_text="Meetings starting before this time (ISO 8601).",
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Booking.Status.choices,
+        help_text="One or more statuses; repeat the parameter for several.",
+    )
+    owner = django_filters.CharFilter(
+        field_name="owner_id", help_text="The provider's id of the host."
+    )
+    page = django_filters.CharFilter(
+        field_name="page_id", help_text="The booking page or calendar id."
+    )
+    event_type = django_filters.CharFilter(field_name="event_type_id")
+    customer_email = django_filters.CharFilter(
+        field_name="customer__email", lookup_expr="iexact"
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Bookings changed at or after this time, for incremental sync.",
+    )
+
+    class Meta:
+        model = Booking
+        fields = []
+
+
+class BookingEventFilter(django_filters.FilterSet):
+    type = django_filters.MultipleChoiceFilter(
+        field_name="kind", choices=BookingEvent.Kind.choices
+    )
+    booking = django_filters.NumberFilter(field_name="booking_id")
+    occurred_since = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="gte"
+    )
+
+    class Meta:
+        model = BookingEvent
+        fields = []
+
+
+class CustomerFilter(django_filters.FilterSet):
+    email = django_filters.CharFilter(lookup_expr="iexact")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte"
+    )
+
+    class Meta:
+        model = Customer
+        fields = []
