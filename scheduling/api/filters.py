@@ -1,8 +1,20 @@
 """Query parameters of the API's lists, validated by django-filter."""
 
 import django_filters
+from django import forms
 
 from ..models import Booking, BookingEvent, Customer
+
+
+class IdFilter(django_filters.Filter):
+    """A database id: a whole number that fits a 64-bit column."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class BookingFilter(django_filters.FilterSet):
@@ -45,7 +57,7 @@ class BookingEventFilter(django_filters.FilterSet):
     type = django_filters.MultipleChoiceFilter(
         field_name="kind", choices=BookingEvent.Kind.choices
     )
-    booking = django_filters.NumberFilter(field_name="booking_id")
+    booking = IdFilter(field_name="booking_id")
     occurred_since = django_filters.IsoDateTimeFilter(
         field_name="occurred_at", lookup_expr="gte"
     )

@@ -33,7 +33,7 @@ class OwnerField(serializers.Field):
 
 
 class BookingSerializer(serializers.ModelSerializer):
-    customer = CustomerSerializer(read_only=True)
+    customer = CustomerSerializer(read_only=True, allow_null=True)
     owner = OwnerField()
 
     class Meta:
