@@ -35,7 +35,8 @@ class BookingFilter(django_filters.FilterSet):
     owner = django_filters.CharFilter(
         field_name="owner_id", help_text="The provider's id of the host."
     )
-    page = django_filters.CharFilter(
+    # Not "page", which is the page number of the list.
+    booking_page = django_filters.CharFilter(
         field_name="page_id", help_text="The booking page or calendar id."
     )
     event_type = django_filters.CharFilter(field_name="event_type_id")

@@ -128,7 +128,7 @@ class ReportQuerySerializer(serializers.Serializer):
     start = serializers.DateField(help_text="First day, in the account's zone.")
     end = serializers.DateField(help_text="Last day, included.")
     owner = serializers.CharField(required=False, default="", max_length=200)
-    page = serializers.CharField(required=False, default="", max_length=200)
+    booking_page = serializers.CharField(required=False, default="", max_length=200)
     event_type = serializers.CharField(required=False, default="", max_length=200)
 
     MAX_DAYS = 3 * 366

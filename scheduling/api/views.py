@@ -156,7 +156,7 @@ class ReportView(APIView):
             start=params["start"],
             end=params["end"],
             owner_id=params["owner"],
-            page_id=params["page"],
+            page_id=params["booking_page"],
             event_type_id=params["event_type"],
         )
         report = {

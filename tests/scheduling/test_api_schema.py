@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from scheduling.api_tokens import api_token_create
-from tests.scheduling.report_data import make_event, report_data  # noqa: F401
+from tests.scheduling.report_data import make_event
 
 COMMITTED = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"
 
@@ -48,7 +48,7 @@ def test_docs_page_uses_local_assets(client):
 
 
 @pytest.fixture
-def api_key(member, report_data):  # noqa: F811
+def api_key(member, report_data):
     make_event(
         booking=report_data["b1"],
         kind="scheduled",

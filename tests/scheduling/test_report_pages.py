@@ -8,7 +8,7 @@ import pytest
 from django.http import StreamingHttpResponse
 
 from scheduling.exports import cell
-from tests.scheduling.report_data import make_booking, report_data, utc  # noqa: F401
+from tests.scheduling.report_data import make_booking, make_event, utc
 
 RANGE = {"start": "2026-03-02", "end": "2026-03-15"}
 
@@ -25,7 +25,7 @@ def read_csv(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_page_shows_the_figures(browser, report_data):  # noqa: F811
+def test_page_shows_the_figures(browser, report_data):
     response = browser.get("/reports/acme/", RANGE)
 
     assert response.status_code == 200
@@ -38,7 +38,7 @@ def test_page_shows_the_figures(browser, report_data):  # noqa: F811
     assert response.context["report"]["summary"]["no_show"] == 1
 
 
-def test_page_without_dates_shows_the_recent_weeks(browser, report_data):  # noqa: F811
+def test_page_without_dates_shows_the_recent_weeks(browser, report_data):
     response = browser.get("/reports/acme/")
 
     assert response.status_code == 200
@@ -57,7 +57,7 @@ def test_bad_range_is_refused(browser, account):
     assert garbage.status_code == 400
 
 
-def test_unknown_owner_is_refused(browser, report_data):  # noqa: F811
+def test_unknown_owner_is_refused(browser, report_data):
     response = browser.get("/reports/acme/", {**RANGE, "owner": "USR-NOBODY"})
 
     assert response.status_code == 400
@@ -78,7 +78,7 @@ def test_anonymous_is_sent_to_log_in(client, account):
     assert "login" in response["Location"]
 
 
-def test_bookings_csv_reads_back_with_offsets(browser, report_data):  # noqa: F811
+def test_bookings_csv_reads_back_with_offsets(browser, report_data):
     response = browser.get("/reports/acme/bookings.csv", RANGE)
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -98,7 +98,7 @@ def test_bookings_csv_reads_back_with_offsets(browser, report_data):  # noqa: F8
     assert first["customer_email"] == ""
 
 
-def test_bookings_csv_honours_the_filters(browser, report_data):  # noqa: F811
+def test_bookings_csv_honours_the_filters(browser, report_data):
     rows = read_csv(
         browser.get("/reports/acme/bookings.csv", {**RANGE, "owner": "USR-B"})
     )
@@ -111,9 +111,8 @@ def test_bookings_csv_honours_the_filters(browser, report_data):  # noqa: F811
 
 def test_events_csv_is_the_log_of_the_bookings_in_range(
     browser,
-    report_data,  # noqa: F811
+    report_data,
 ):
-    from tests.scheduling.report_data import make_event
 
     b4 = report_data["b4"]
     make_event(booking=b4, kind="scheduled", occurred_at=b4.booked_at)

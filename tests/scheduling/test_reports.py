@@ -15,11 +15,10 @@ from scheduling.reports import (
     summary_for_report,
     weekly_for_report,
 )
-from tests.scheduling.report_data import report_data  # noqa: F401
 
 
 @pytest.fixture
-def filters(account, report_data):  # noqa: F811
+def filters(account, report_data):
     return ReportFilters(
         account=account, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 15)
     )
@@ -60,7 +59,7 @@ def test_summary_narrowed_to_a_page(filters):
     assert summary["scheduled"] == 1
 
 
-def test_empty_range_has_no_rates(account, report_data):  # noqa: F811
+def test_empty_range_has_no_rates(account, report_data):
     empty = ReportFilters(
         account=account, start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31)
     )
@@ -152,7 +151,7 @@ def test_who_cancels_and_why(filters):
     ]
 
 
-def test_filter_choices_name_each_owner_once(account, report_data):  # noqa: F811
+def test_filter_choices_name_each_owner_once(account, report_data):
     choices = filter_choices_for_account(account=account)
 
     assert choices["owners"] == [("USR-A", "Avery Host"), ("USR-B", "Blake Host")]
