@@ -5,10 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from .models import Account
-from .reports import ReportFilters, filter_choices_for_account
+from .reports import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    ReportFilters,
+    filter_choices_for_account,
+)
 
 # Longest range a report or export covers.
 MAX_REPORT_DAYS = 3 * 366
@@ -16,8 +22,14 @@ DEFAULT_REPORT_DAYS = 84
 
 
 class ReportForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)],
+    )
+    end = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)],
+    )
     owner = forms.ChoiceField(required=False, label="Host")
     page = forms.ChoiceField(required=False, label="Page or calendar")
     event_type = forms.ChoiceField(required=False, label="Event type")

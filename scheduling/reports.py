@@ -45,6 +45,11 @@ DURATION_BUCKETS: tuple[tuple[str, dt.timedelta | None], ...] = (
     ("4 weeks or more", None),
 )
 
+# The dates a report may start or end on, far enough from the calendar's
+# limits that a day either side still exists.
+EARLIEST_DATE = dt.date(1970, 1, 1)
+LATEST_DATE = dt.date(9998, 12, 31)
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

@@ -1,7 +1,10 @@
 """Query parameters of the API's lists, validated by django-filter."""
 
+import datetime as dt
+
 import django_filters
 from django import forms
+from django_filters.fields import IsoDateTimeField
 
 from ..models import Booking, BookingEvent, Customer
 
@@ -17,13 +20,33 @@ class IdFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, turned into UTC before it reaches the database.
+
+    PostgreSQL refuses UTC offsets of 16 hours or more, which Python accepts.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError as error:
+            raise forms.ValidationError("This time is out of range.") from error
+
+
+class TimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class BookingFilter(django_filters.FilterSet):
-    starts_after = django_filters.IsoDateTimeFilter(
+    starts_after = TimeFilter(
         field_name="starts_at",
         lookup_expr="gte",
         help_text="Meetings starting at or after this time (ISO 8601).",
     )
-    starts_before = django_filters.IsoDateTimeFilter(
+    starts_before = TimeFilter(
         field_name="starts_at",
         lookup_expr="lt",
         help_text="Meetings starting before this time (ISO 8601).",
@@ -43,7 +66,7 @@ class BookingFilter(django_filters.FilterSet):
     customer_email = django_filters.CharFilter(
         field_name="customer__email", lookup_expr="iexact"
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = TimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Bookings changed at or after this time, for incremental sync.",
@@ -59,9 +82,7 @@ class BookingEventFilter(django_filters.FilterSet):
         field_name="kind", choices=BookingEvent.Kind.choices
     )
     booking = IdFilter(field_name="booking_id")
-    occurred_since = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="gte"
-    )
+    occurred_since = TimeFilter(field_name="occurred_at", lookup_expr="gte")
 
     class Meta:
         model = BookingEvent
@@ -70,9 +91,7 @@ class BookingEventFilter(django_filters.FilterSet):
 
 class CustomerFilter(django_filters.FilterSet):
     email = django_filters.CharFilter(lookup_expr="iexact")
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte"
-    )
+    updated_since = TimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Customer

@@ -1,7 +1,9 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Booking, BookingEvent, Customer
+from ..reports import EARLIEST_DATE, LATEST_DATE
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -63,6 +65,9 @@ class BookingEventSerializer(serializers.ModelSerializer):
 
 class BookingDetailSerializer(BookingSerializer):
     events = BookingEventSerializer(many=True, read_only=True)
+    # Declared so that the schema does not depend on the database's integer
+    # range.
+    duration_minutes = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta(BookingSerializer.Meta):
         fields = BookingSerializer.Meta.fields + [
@@ -125,8 +130,14 @@ class ReportQuerySerializer(serializers.Serializer):
         required=False,
         help_text="The account's slug; needed when you belong to several.",
     )
-    start = serializers.DateField(help_text="First day, in the account's zone.")
-    end = serializers.DateField(help_text="Last day, included.")
+    start = serializers.DateField(
+        help_text="First day, in the account's zone.",
+        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)],
+    )
+    end = serializers.DateField(
+        help_text="Last day, included.",
+        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)],
+    )
     owner = serializers.CharField(required=False, default="", max_length=200)
     booking_page = serializers.CharField(required=False, default="", max_length=200)
     event_type = serializers.CharField(required=False, default="", max_length=200)

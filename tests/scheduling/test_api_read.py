@@ -273,3 +273,21 @@ def test_requests_beyond_the_rate_are_throttled(api, report_data, monkeypatch):
     answers = [api.get("/api/customers/").status_code for _ in range(4)]
 
     assert answers == [200, 200, 200, 429]
+
+
+def test_times_with_any_offset_are_compared_in_utc(api, report_data):
+    # PostgreSQL itself refuses offsets of 16 hours or more.
+    response = api.get("/api/bookings/", {"starts_after": "2026-03-15T03:00:00-16:55"})
+    assert ids(response, report_data) == {"b9"}  # 19:55 UTC on 15 March
+    earlier = api.get("/api/bookings/", {"starts_before": "2026-03-02T21:30:00+16:55"})
+    assert ids(earlier, report_data) == {"b10"}  # 04:35 UTC on 2 March
+    overflowing = api.get(
+        "/api/bookings/", {"starts_after": "9999-12-31T23:00:00-05:00"}
+    )
+    assert overflowing.status_code == 400
+
+
+def test_report_dates_far_from_today_are_refused(api, report_data):
+    response = api.get("/api/reports/", {"start": "2026-03-02", "end": "9999-12-31"})
+
+    assert response.status_code == 400
