@@ -107,7 +107,8 @@ def weekly_chart(weeks: list[dict], *, width: int = 720, height: int = 240) -> d
     plot_height = height - top - bottom
     plot_width = width - left - 8
     top_value = _nice_max(max((week["total"] for week in weeks), default=0))
-    slot = plot_width / max(len(weeks), 1)
+    # A few weeks get bars of a sensible width, not the whole chart.
+    slot = min(plot_width / max(len(weeks), 1), 60)
     columns = []
     for index, week in enumerate(weeks):
         other = week["total"] - week["completed"] - week["no_show"] - week["canceled"]

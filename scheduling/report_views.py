@@ -26,7 +26,7 @@ from .exports import bookings_csv_lines, events_csv_lines
 from .feeds import calendar_feed_for_user, calendar_feed_regenerate, feed_lines_for_user
 from .forms import ApiTokenForm, BookingLinkForm, ReportForm
 from .models import CalendarFeed, Customer
-from .reports import WEEKDAYS, report_for_filters
+from .reports import SHORT_LABELS, WEEKDAYS, report_for_filters
 from .selectors import account_for_user, accounts_for_user
 
 logger = logging.getLogger(__name__)
@@ -83,10 +83,13 @@ def reports(request, slug: str):
         "outcomes": outcomes,
         "outcome_chart": charts.bar_chart(outcomes),
         "lead_chart": charts.bar_chart(
-            [(row["label"], row["count"]) for row in report["lead_times"]]
+            [(SHORT_LABELS[row["label"]], row["count"]) for row in report["lead_times"]]
         ),
         "cancel_chart": charts.bar_chart(
-            [(row["label"], row["count"]) for row in report["cancellation_times"]]
+            [
+                (SHORT_LABELS[row["label"]], row["count"])
+                for row in report["cancellation_times"]
+            ]
         ),
         "heatmap": charts.heatmap(report["heatmap"], days=WEEKDAYS),
         "heatmap_rows": list(zip(WEEKDAYS, report["heatmap"], strict=True)),

@@ -35,6 +35,16 @@ Status = Booking.Status
 CANCELED_STATUSES = (Status.CANCELED, Status.RESCHEDULE_REQUESTED)
 
 # Upper bounds of the duration buckets; the last bucket has none.
+# Short labels for chart axes, where the full ones would overlap.
+SHORT_LABELS = {
+    "under 1 hour": "< 1 h",
+    "1 to 24 hours": "1–24 h",
+    "1 to 3 days": "1–3 d",
+    "3 to 7 days": "3–7 d",
+    "1 to 2 weeks": "1–2 wk",
+    "2 to 4 weeks": "2–4 wk",
+    "4 weeks or more": "4+ wk",
+}
 DURATION_BUCKETS: tuple[tuple[str, dt.timedelta | None], ...] = (
     ("under 1 hour", dt.timedelta(hours=1)),
     ("1 to 24 hours", dt.timedelta(days=1)),
