@@ -27,9 +27,13 @@ logger = logging.getLogger(__name__)
 PRODID = "-//BookingSync//Bookings feed//EN"
 CHUNK_SIZE = 2000
 # Limitation: the feed lists meetings from this long ago onwards, so that a
-# calendar app polling it every few minutes is not sent years of history.
-# Older meetings stay in the reports, the exports and the API.
-FEED_HISTORY = dt.timedelta(days=366)
+# calendar app polling it every few hours is not sent years of history.
+# Older meetings stay in the reports, the exports and the API. Every event
+# still costs about half a millisecond to write (the icalendar library's
+# escaping and line folding), so an account with tens of thousands of
+# meetings ahead waits tens of seconds for its feed; caching the written feed
+# until a booking changes would be the next step.
+FEED_HISTORY = dt.timedelta(days=90)
 
 _CANCELED = (Booking.Status.CANCELED, Booking.Status.RESCHEDULE_REQUESTED)
 

@@ -76,7 +76,7 @@ def reports(request, slug: str):
     query = request.GET.urlencode()
     context = {
         "account": account,
-        "accounts": accounts_for_user(request.user),
+        "accounts": list(accounts_for_user(request.user)),
         "form": form,
         "filters": filters,
         "report": report,
