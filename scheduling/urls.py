@@ -28,7 +28,7 @@ urlpatterns += [
         name="reports-events-csv",
     ),
     path(
-        "feeds/<str:token>/bookings.ics",
+        "feeds/<slug:token>/bookings.ics",
         report_views.calendar_feed,
         name="calendar-feed",
     ),

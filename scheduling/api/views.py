@@ -1,3 +1,5 @@
+import re
+
 from django.db.models import Count, F, Prefetch
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -30,9 +32,21 @@ ACCOUNT_PARAMETER = OpenApiParameter(
 )
 
 
+def _account_slug(request) -> str:
+    """The ``account`` parameter, refused unless it could be a slug.
+
+    PostgreSQL refuses text with NUL characters outright, so anything that is
+    not a slug is a 400 before it reaches the database.
+    """
+    slug = request.query_params.get("account", "")
+    if slug and not re.fullmatch(r"[-a-zA-Z0-9_]+", slug):
+        raise ValidationError({"account": ["Not a valid account slug."]})
+    return slug
+
+
 def _accounts(request):
     accounts = accounts_for_user(request.user)
-    slug = request.query_params.get("account", "")
+    slug = _account_slug(request)
     if slug:
         accounts = accounts.filter(slug=slug)
     return accounts
@@ -56,7 +70,7 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         bookings = bookings_for_user(
-            self.request.user, account_slug=self.request.query_params.get("account", "")
+            self.request.user, account_slug=_account_slug(self.request)
         ).select_related("customer")
         if self.action == "retrieve":
             bookings = bookings.prefetch_related(

@@ -291,3 +291,11 @@ def test_report_dates_far_from_today_are_refused(api, report_data):
     response = api.get("/api/reports/", {"start": "2026-03-02", "end": "9999-12-31"})
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/bookings/", "/api/customers/", "/api/events/"])
+def test_account_that_cannot_be_a_slug_is_400(api, path):
+    response = api.get(path, {"account": "acme\x00"})
+
+    assert response.status_code == 400
+    assert "account" in response.json()

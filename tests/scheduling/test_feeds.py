@@ -160,6 +160,7 @@ def test_unknown_or_inactive_feed_is_not_found(client, member):
 
     assert client.get(f"/feeds/{token}/bookings.ics").status_code == 404
     assert client.get("/feeds/nope/bookings.ics").status_code == 404
+    assert client.get("/feeds/no%00pe/bookings.ics").status_code == 404
 
 
 def test_settings_page_needs_a_login(client):
