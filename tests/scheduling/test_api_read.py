@@ -299,3 +299,18 @@ def test_account_that_cannot_be_a_slug_is_400(api, path):
 
     assert response.status_code == 400
     assert "account" in response.json()
+
+
+def test_list_queries_do_not_grow_with_rows(
+    api, report_data, django_assert_max_num_queries
+):
+    for name in ("b1", "b2", "b3", "b4", "b5"):
+        make_event(
+            booking=report_data[name], kind="scheduled", occurred_at=utc(2026, 2, 1)
+        )
+
+    for path in ("/api/events/", "/api/customers/", "/api/bookings/?status=completed"):
+        with django_assert_max_num_queries(4):
+            assert api.get(path).status_code == 200
+    with django_assert_max_num_queries(12):
+        api.get("/api/reports/", {"start": "2026-03-02", "end": "2026-03-15"})

@@ -162,3 +162,9 @@ def test_cell_formats():
     assert cell(utc(2026, 1, 2, 3, 4, 5), tz=dt.UTC) == "2026-01-02T03:04:05+00:00"
     assert cell({"b": 1, "a": "é"}, tz=dt.UTC) == '{"a": "é", "b": 1}'
     assert cell(-5, tz=dt.UTC) == "'-5"
+
+
+def test_page_query_count_is_fixed(browser, report_data, django_assert_max_num_queries):
+    # Session, user, account, filter choices (3), then one query per figure.
+    with django_assert_max_num_queries(16):
+        browser.get("/reports/acme/", RANGE)
