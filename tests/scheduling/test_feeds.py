@@ -165,3 +165,17 @@ def test_unknown_or_inactive_feed_is_not_found(client, member):
 
 def test_settings_page_needs_a_login(client):
     assert client.get("/settings/calendar-feed/").status_code == 302
+
+
+def test_reschedule_in_place_counts_up_too(client, member, account):
+    booking = make_booking(
+        account=account, subject="Check-in", starts_at=NOW + dt.timedelta(days=1)
+    )
+    make_event(booking=booking, kind="scheduled", occurred_at=NOW)
+    before = events_by_summary(read_feed(client, member))["Check-in"]
+    make_event(booking=booking, kind="rescheduled", occurred_at=NOW)
+
+    after = events_by_summary(read_feed(client, member))["Check-in"]
+
+    assert (before["SEQUENCE"], after["SEQUENCE"]) == (0, 1)
+    assert after["UID"] == before["UID"] == f"booking-{booking.pk}@bookingsync"
