@@ -11,6 +11,7 @@ import logging
 
 from django.db import transaction
 
+from .booking_links import customer_from_tracking
 from .models import Account, Booking, BookingEvent, Customer, WebhookDelivery
 from .providers import base
 
@@ -70,7 +71,11 @@ def booking_apply_event(
         applied = booking.state_at is None or event.occurred_at >= booking.state_at
         details = _details(booking=booking, event=event)
 
-        customer = customer_upsert(
+        # A booking made through a personalised link belongs to the customer
+        # the link was made for, whatever email the guest typed.
+        customer = customer_from_tracking(
+            account=account, custom_fields=event.booking.custom_fields
+        ) or customer_upsert(
             account=account, data=event.booking.customer, overwrite=applied
         )
         _booking_update(

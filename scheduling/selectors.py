@@ -19,3 +19,8 @@ def bookings_for_user(user, *, account_slug: str = "") -> QuerySet[Booking]:
     if account_slug:
         accounts = accounts.filter(slug=account_slug)
     return Booking.objects.filter(account__in=accounts)
+
+
+def account_for_user(user, *, slug: str) -> Account | None:
+    """One of the user's accounts by slug, or None (shown as a 404)."""
+    return accounts_for_user(user).filter(slug=slug).first()

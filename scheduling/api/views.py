@@ -1,11 +1,64 @@
-from django.db.models import F, Prefetch
-from rest_framework import viewsets
+import re
 
-from ..models import BookingEvent
-from ..selectors import bookings_for_user
-from .serializers import BookingDetailSerializer, BookingSerializer
+from django.db.models import Count, F, Prefetch
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import pagination, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import BookingEvent, Customer
+from ..reports import ReportFilters, report_for_filters
+from ..selectors import accounts_for_user, bookings_for_user
+from .filters import BookingEventFilter, BookingFilter, CustomerFilter
+from .serializers import (
+    BookingDetailSerializer,
+    BookingEventSerializer,
+    BookingLogEventSerializer,
+    BookingSerializer,
+    CustomerRecordSerializer,
+    ReportQuerySerializer,
+    ReportSerializer,
+)
+
+ACCOUNT_PARAMETER = OpenApiParameter(
+    "account",
+    OpenApiTypes.STR,
+    description="Narrow to one of your accounts, by slug.",
+)
 
 
+def _account_slug(request) -> str:
+    """The ``account`` parameter, refused unless it could be a slug.
+
+    PostgreSQL refuses text with NUL characters outright, so anything that is
+    not a slug is a 400 before it reaches the database.
+    """
+    slug = request.query_params.get("account", "")
+    if slug and not re.fullmatch(r"[-a-zA-Z0-9_]+", slug):
+        raise ValidationError({"account": ["Not a valid account slug."]})
+    return slug
+
+
+def _accounts(request):
+    accounts = accounts_for_user(request.user)
+    slug = _account_slug(request)
+    if slug:
+        accounts = accounts.filter(slug=slug)
+    return accounts
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[ACCOUNT_PARAMETER]),
+    retrieve=extend_schema(parameters=[ACCOUNT_PARAMETER]),
+    events=extend_schema(
+        parameters=[ACCOUNT_PARAMETER], responses=BookingEventSerializer(many=True)
+    ),
+)
 class BookingViewSet(viewsets.ReadOnlyModelViewSet):
     """Bookings of the caller's accounts, newest start first.
 
@@ -13,13 +66,13 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
     to the bookings one scheduler sent.
     """
 
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BookingFilter
+
     def get_queryset(self):
         bookings = bookings_for_user(
-            self.request.user, account_slug=self.request.query_params.get("account", "")
+            self.request.user, account_slug=_account_slug(self.request)
         ).select_related("customer")
-        provider = self.request.query_params.get("provider", "")
-        if provider:
-            bookings = bookings.filter(provider=provider)
         if self.action == "retrieve":
             bookings = bookings.prefetch_related(
                 Prefetch(
@@ -33,3 +86,99 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return BookingDetailSerializer
         return BookingSerializer
+
+    @action(detail=True, pagination_class=None, filter_backends=[])
+    def events(self, request, pk=None):
+        """The booking's events, in the order they happened."""
+        booking = self.get_object()
+        events = booking.events.order_by("occurred_at", "id")
+        return Response(BookingEventSerializer(events, many=True).data)
+
+
+class EventLogPagination(pagination.CursorPagination):
+    # Rows are only ever added, so the id order is stable: a client that
+    # keeps the last ``next`` link resumes exactly where it stopped.
+    ordering = "id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[ACCOUNT_PARAMETER]),
+    retrieve=extend_schema(parameters=[ACCOUNT_PARAMETER]),
+)
+class BookingEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The event log across all bookings, oldest first, for syncing."""
+
+    serializer_class = BookingLogEventSerializer
+    pagination_class = EventLogPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BookingEventFilter
+
+    def get_queryset(self):
+        return BookingEvent.objects.filter(
+            account__in=_accounts(self.request)
+        ).select_related("booking", "account")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[ACCOUNT_PARAMETER]),
+    retrieve=extend_schema(parameters=[ACCOUNT_PARAMETER]),
+)
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """The people who booked, one per email address and account."""
+
+    serializer_class = CustomerRecordSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerFilter
+
+    def get_queryset(self):
+        return (
+            Customer.objects.filter(account__in=_accounts(self.request))
+            .select_related("account")
+            .annotate(booking_count=Count("bookings"))
+            .order_by("email", "id")
+        )
+
+
+class ReportView(APIView):
+    """Every figure of the reports page, for one account and date range."""
+
+    @extend_schema(
+        parameters=[ReportQuerySerializer], responses={200: ReportSerializer}
+    )
+    def get(self, request):
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+
+        accounts = accounts_for_user(request.user)
+        if params.get("account"):
+            account = accounts.filter(slug=params["account"]).first()
+            if account is None:
+                raise Http404
+        else:
+            found = list(accounts[:2])
+            if len(found) != 1:
+                raise ValidationError(
+                    {"account": "Name the account: you belong to several or none."}
+                )
+            account = found[0]
+
+        filters = ReportFilters(
+            account=account,
+            start=params["start"],
+            end=params["end"],
+            owner_id=params["owner"],
+            page_id=params["booking_page"],
+            event_type_id=params["event_type"],
+        )
+        report = {
+            "account": account.slug,
+            "start": filters.start,
+            "end": filters.end,
+            "time_zone": str(filters.tz),
+            **report_for_filters(filters=filters),
+        }
+        return Response(ReportSerializer(report).data)

@@ -1,0 +1,3 @@
+"""Fixtures shared by the reports, exports, feed and API tests."""
+
+from tests.scheduling.report_data import report_data  # noqa: F401
