@@ -9,7 +9,7 @@ and its query count.
 
 Run it by hand, on the default SQLite or with DATABASE_URL set:
 
-    .venv/bin/python bench/calendar.py [--runs 20]
+    .venv/bin/python bench/calendar_pages.py [--runs 20]
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import time
 import zoneinfo
 from pathlib import Path
 
-# Python puts this file's folder first on the path, where this file would
-# hide the standard library's calendar module: put the project there instead.
+# Run as a file, Python puts only bench/ on the path: add the project.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bookingsync.settings_test")
