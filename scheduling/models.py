@@ -323,3 +323,11 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# Follow-ups live in their own module; importing it here registers them.
+from .followups.models import (  # noqa: E402, F401
+    FollowUpAttempt,
+    FollowUpDelivery,
+    FollowUpSubscription,
+)
