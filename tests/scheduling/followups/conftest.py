@@ -84,7 +84,7 @@ def eager_tasks():
 
 
 @pytest.fixture
-def admin_user(account):
+def account_admin(account):
     """An account admin with an email address, told when a subscription pauses."""
     user = get_user_model().objects.create_user(
         "avery", email="avery.admin@example.com", password="pw-avery-1"

@@ -126,7 +126,7 @@ def test_a_503_with_retry_after_waits_that_long(
 
 
 def test_connection_refused_retries_until_dead_then_pauses_and_tells_admins(
-    make_subscription, apply_sample, mailbox, admin_user, settings, free_port_url
+    make_subscription, apply_sample, mailbox, account_admin, settings, free_port_url
 ):
     settings.FOLLOWUPS_RETRY_SCHEDULE = [5]
     settings.FOLLOWUPS_PAUSE_AFTER_FAILURES = 1
@@ -153,7 +153,7 @@ def test_connection_refused_retries_until_dead_then_pauses_and_tells_admins(
 
 
 def test_a_410_pauses_the_subscription(
-    standin, make_subscription, apply_sample, mailbox, admin_user
+    standin, make_subscription, apply_sample, mailbox, account_admin
 ):
     subscription = make_subscription(
         "slack", credentials={"webhook_url": f"{standin.url}/services/T0/B0/x"}
