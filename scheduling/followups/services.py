@@ -280,7 +280,9 @@ def delivery_attempt(*, delivery_id: int, manual: bool = False) -> str:
         return ""
     delivery, subscription = claimed
 
-    previous = _previous_remote_ref(delivery=delivery)
+    previous = ""
+    if subscription.action == FollowUpSubscription.Action.HUBSPOT:
+        previous = _previous_remote_ref(delivery=delivery)
     job = _job(
         subscription=subscription,
         payload=delivery.payload,
@@ -290,7 +292,7 @@ def delivery_attempt(*, delivery_id: int, manual: bool = False) -> str:
     started_at = timezone.now()
     outcome = _perform(subscription=subscription, job=job)
     return _record(
-        delivery_id=delivery_id,
+        delivery=delivery,
         subscription=subscription,
         outcome=outcome,
         started_at=started_at,
@@ -437,15 +439,15 @@ def retry_delay(*, attempt_count: int, retry_after: float | None) -> float | Non
 
 def _record(
     *,
-    delivery_id: int,
+    delivery: FollowUpDelivery,
     subscription: FollowUpSubscription,
     outcome: Outcome,
     started_at: dt.datetime,
     manual: bool,
 ) -> str:
+    """Store the attempt and the delivery's next state; the claim still holds it."""
     now = timezone.now()
     with transaction.atomic():
-        delivery = FollowUpDelivery.objects.select_for_update().get(pk=delivery_id)
         delivery.attempt_count += 1
         last = outcome.last
         FollowUpAttempt.objects.create(
@@ -480,13 +482,25 @@ def _record(
             delivery.status = Status.FAILED
         if delivery.status != Status.PENDING:
             delivery.finished_at = now
-        delivery.save()
+        # Not manual_retries_pending: an admin may be adding to it right now.
+        delivery.save(
+            update_fields=[
+                "attempt_count",
+                "locked_until",
+                "last_error",
+                "remote_ref",
+                "status",
+                "next_attempt_at",
+                "finished_at",
+            ]
+        )
 
         pause_reason = ""
         if outcome.result == "ok":
-            FollowUpSubscription.objects.filter(pk=subscription.pk).update(
-                failures_in_a_row=0
-            )
+            if subscription.failures_in_a_row:
+                FollowUpSubscription.objects.filter(pk=subscription.pk).update(
+                    failures_in_a_row=0
+                )
         elif outcome.result == "gone":
             pause_reason = f"the service answered 410 Gone to delivery {delivery.pk}"
         elif delivery.status in (Status.FAILED, Status.DEAD):
