@@ -82,8 +82,9 @@ def slack_error(status: int, reason: str) -> Answer:
 class StandIn:
     """Start with ``start()``; ``url`` is its base URL."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, on_request=None):
         self.requests: list[Recorded] = []
+        self.on_request = on_request
         self._scripts: list[tuple[str, str, Answer]] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(9001)
@@ -101,6 +102,8 @@ class StandIn:
                     self.command, self.path, dict(self.headers.items()), body
                 )
                 answer = stand_in._answer(record)
+                if stand_in.on_request is not None:
+                    stand_in.on_request(record)
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)

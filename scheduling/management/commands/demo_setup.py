@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from scheduling.accounts import account_get_or_create, endpoint_create
+from scheduling.followups.demo import demo_standin_url, demo_subscriptions_ensure
 from scheduling.models import Membership
 
 DEMO_ACCOUNT_SLUG = "demo"
@@ -59,9 +60,11 @@ class Command(BaseCommand):
                 endpoint = endpoint_create(
                     account=account, provider="oncehub", name="Demo OnceHub"
                 )
+            demo_subscriptions_ensure(account=account)
 
         base_url = demo_base_url()
         self.stdout.write(f"Demo account: {account.name} ({account.slug})")
         self.stdout.write(f"Admin:        {base_url}/admin/")
         self.stdout.write(f"Login:        {DEMO_USERNAME} / {DEMO_PASSWORD}")
         self.stdout.write(f"Webhook URL:  {base_url}{endpoint.get_absolute_url()}")
+        self.stdout.write(f"Follow-ups:   sent to the stand-in at {demo_standin_url()}")
