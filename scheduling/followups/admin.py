@@ -16,16 +16,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from .actions import ACTIONS
+from .credentials import CredentialsUnreadable, credentials_decrypt, masked
 from .models import (
     EVENT_CHOICES,
     FollowUpAttempt,
     FollowUpDelivery,
     FollowUpSubscription,
 )
-from .secrets import CredentialsUnreadable, credentials_decrypt, masked
 from .services import (
     deliveries_retry,
     subscription_rotate_secret,
@@ -230,7 +231,11 @@ class FollowUpSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Pause", permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.update(is_active=False, paused_reason="paused by an admin")
+        count = queryset.update(
+            is_active=False,
+            paused_reason="paused by an admin",
+            paused_at=timezone.now(),
+        )
         messages.success(request, f"Paused {count} subscription(s).")
 
     @admin.action(description="Resume", permissions=["change"])

@@ -24,10 +24,10 @@ from ..models import Booking, BookingEvent, Membership
 from ..providers.base import EventKind
 from .actions import ACTIONS, Job, Outcome
 from .actions.webhook import new_webhook_secret
+from .credentials import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
 from .models import FollowUpAttempt, FollowUpDelivery, FollowUpSubscription
 from .outbound import AddressRefused
 from .payloads import payload_for_event, sample_payload
-from .secrets import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
 
 logger = logging.getLogger(__name__)
 
