@@ -139,8 +139,11 @@ class FollowUpDelivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="followup_due_idx"),
+            # The admin lists newest first, whole or per subscription.
+            models.Index(fields=["-created_at", "-id"], name="followup_time_idx"),
             models.Index(
-                fields=["subscription", "-created_at"], name="followup_sub_time_idx"
+                fields=["subscription", "-created_at", "-id"],
+                name="followup_sub_time_idx",
             ),
         ]
 
