@@ -1,11 +1,16 @@
 """Measure follow-ups: sending through one worker, and the admin's delivery list.
 
-Run by hand from the project root (it uses its own database and queue):
+Run by hand from the project root, on SQLite (in ``var/bench/``) or on a
+PostgreSQL database of its own::
 
-    DEBUG=1 .venv/bin/python bench/followups.py [--deliveries 500] [--rows 100000]
+    .venv/bin/python bench/followups.py [--deliveries 500] [--rows 100000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bookingsync_bench \\
+        REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/followups.py
 
-DATABASE_URL and REDIS_URL choose PostgreSQL and Redis as for the app;
-without them a SQLite file under var/ and the filesystem broker are used.
+The first figure is deliveries per second: signed webhooks sent by one Celery
+worker (solo pool) to a local stand-in. The second is the admin's delivery
+list, empty, with one page of rows and with ``--rows`` rows: time, queries
+and time in SQL, each beside the empty list.
 """
 
 from __future__ import annotations
@@ -21,12 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bookingsync.settings")
-os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+# The stand-in listens on 127.0.0.1; the worker inherits this.
 os.environ.setdefault("FOLLOWUPS_ALLOW_PRIVATE_ADDRESSES", "1")
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"bench-followups-{os.getpid()}")
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench-followups.sqlite3'}"
 
 import django  # noqa: E402
 

@@ -222,8 +222,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bookings@localhost")
 # Fernet keys that encrypt stored credentials, newest first. Required in
 # production; local runs derive one from SECRET_KEY.
 FOLLOWUPS_ENCRYPTION_KEYS = env.list("FOLLOWUPS_ENCRYPTION_KEYS", default=[])
-if not FOLLOWUPS_ENCRYPTION_KEYS and not DEBUG and not env.bool(
-    "FOLLOWUPS_DERIVE_KEY", default=False
+if (
+    not FOLLOWUPS_ENCRYPTION_KEYS
+    and not DEBUG
+    and not env.bool("FOLLOWUPS_DERIVE_KEY", default=False)
 ):
     raise ImproperlyConfigured(
         "FOLLOWUPS_ENCRYPTION_KEYS is not set. Production runs need a key that "
@@ -245,8 +247,7 @@ FOLLOWUPS_RETRY_SCHEDULE = [
     int(seconds)
     for seconds in env.list(
         "FOLLOWUPS_RETRY_SCHEDULE",
-        default=["5", "30", "120", "600", "1800", "3600", "7200", "14400", "28800",
-                 "28800"],
+        default="5,30,120,600,1800,3600,7200,14400,28800,28800".split(","),
     )
 ]
 FOLLOWUPS_RETRY_JITTER = env.float("FOLLOWUPS_RETRY_JITTER", default=0.2)

@@ -27,8 +27,8 @@ def endpoint_create(
 ) -> WebhookEndpoint:
     """Create an endpoint; without ``secret`` a new one is generated.
 
-    OnceHub shows the secret of a webhook subscription when it is created
-    there, so an operator may pass that secret in.
+    Some providers generate the secret of a webhook subscription themselves
+    and show it when it is created there, so an operator may pass it in.
     """
     endpoint = WebhookEndpoint(
         account=account, provider=provider, name=name, allow_unsigned=allow_unsigned

@@ -50,7 +50,11 @@ def booking_apply_event(
         bookings = _bookings_locked(
             account=account,
             provider=event.provider,
-            external_ids={event.booking.external_id, event.replaces_external_id},
+            external_ids={
+                event.booking.external_id,
+                event.replaces_external_id,
+                event.replaced_by_external_id,
+            },
         )
         existing = BookingEvent.objects.filter(
             account=account, provider=event.provider, key=event.key
@@ -79,9 +83,18 @@ def booking_apply_event(
             _replaced_update(replaced=replaced, event=event)
             if booking.replaces_id is None:
                 booking.replaces = replaced
-            if replaced.starts_at:
-                details["previous_starts_at"] = replaced.starts_at.isoformat()
+            previous = replaced.starts_at or event.replaced_starts_at
+            if previous:
+                details["previous_starts_at"] = previous.isoformat()
             details["replaces"] = replaced.external_id
+        if event.replaced_by_external_id:
+            # The new booking may not have arrived yet: its row exists from
+            # here on, and its own event fills it in.
+            replacement = bookings[event.replaced_by_external_id]
+            if replacement.replaces_id is None:
+                replacement.replaces = booking
+                replacement.save(update_fields=["replaces", "updated_at"])
+            details["replaced_by"] = replacement.external_id
         booking.save()
 
         row = BookingEvent.objects.create(
@@ -191,12 +204,32 @@ def _booking_update(
         booking.customer = customer
 
     if applied:
-        booking.status = event.status
-        booking.provider_status = _fit(Booking, "provider_status", data.provider_status)
-        booking.provider_data = dict(data.provider_data)
+        booking.status = _status_after(booking=booking, event=event)
+        # Events that name only the booking (a no-show mark) keep what the
+        # fuller events before them said.
+        if data.provider_status:
+            booking.provider_status = _fit(
+                Booking, "provider_status", data.provider_status
+            )
+        if data.provider_data:
+            booking.provider_data = dict(data.provider_data)
         booking.state_at = event.occurred_at
     elif not booking.provider_data:
         booking.provider_data = dict(data.provider_data)
+
+
+def _status_after(*, booking: Booking, event: base.BookingEvent) -> str:
+    """The state an applied event leaves the booking in."""
+    if event.kind != base.EventKind.NO_SHOW_UNDONE:
+        return event.status
+    if booking.status != base.BookingStatus.NO_SHOW:
+        # Only a no-show can be taken back; a canceled booking stays so.
+        return booking.status
+    # Back to what the booking was before the mark: held, or still to come.
+    end = booking.ends_at or booking.starts_at
+    if end is not None and end <= event.occurred_at:
+        return base.BookingStatus.COMPLETED
+    return base.BookingStatus.SCHEDULED
 
 
 def _replaced_update(*, replaced: Booking, event: base.BookingEvent) -> None:
@@ -222,6 +255,7 @@ def _details(*, booking: Booking, event: base.BookingEvent) -> dict:
         base.EventKind.CANCELED,
         base.EventKind.RESCHEDULE_REQUESTED,
         base.EventKind.RESCHEDULED,
+        base.EventKind.REPLACED,
     ):
         if data.cancel_reason:
             details["reason"] = data.cancel_reason

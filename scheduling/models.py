@@ -14,7 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from .providers import CHOICES as PROVIDER_CHOICES
+from .providers import choices as provider_choices
 from .providers.base import BookingStatus, EventKind
 
 
@@ -23,7 +23,8 @@ def new_endpoint_token() -> str:
 
 
 def new_signing_secret() -> str:
-    # OnceHub's own secrets are 32 lowercase hex characters.
+    # 32 lowercase hex characters: the form OnceHub's own secrets take, and
+    # one every provider accepts as a chosen signing key.
     return secrets.token_hex(16)
 
 
@@ -71,7 +72,7 @@ class WebhookEndpoint(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="endpoints"
     )
-    provider = models.CharField(max_length=20, choices=PROVIDER_CHOICES)
+    provider = models.CharField(max_length=20, choices=provider_choices)
     name = models.CharField(max_length=200, blank=True)
     token = models.CharField(
         max_length=64, unique=True, default=new_endpoint_token, editable=False
@@ -81,8 +82,9 @@ class WebhookEndpoint(models.Model):
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     allow_unsigned = models.BooleanField(
         default=False,
-        help_text="Accept deliveries without a signature (OnceHub v1 "
-        "subscriptions send none). Anyone who learns the URL can then post.",
+        help_text="Accept deliveries without a signature (for a provider "
+        "subscription that has no secret). Anyone who learns the URL can then "
+        "post.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -204,7 +206,7 @@ class Booking(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="bookings"
     )
-    provider = models.CharField(max_length=20, choices=PROVIDER_CHOICES)
+    provider = models.CharField(max_length=20, choices=provider_choices)
     external_id = models.CharField(max_length=200)
     status = models.CharField(
         max_length=30, choices=BookingStatus.choices, default=BookingStatus.SCHEDULED
@@ -297,7 +299,7 @@ class BookingEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="booking_events",
     )
-    provider = models.CharField(max_length=20, choices=PROVIDER_CHOICES)
+    provider = models.CharField(max_length=20, choices=provider_choices)
     key = models.CharField(max_length=200)
     kind = models.CharField(max_length=30, choices=EventKind.choices)
     provider_type = models.CharField(max_length=100)

@@ -68,15 +68,17 @@ def webhook_receive(request: HttpRequest, provider: str, token: str) -> JsonResp
         )
 
     headers = {name.lower(): value for name, value in request.headers.items()}
-    signed = module.SIGNATURE_HEADER in headers
-    if signed or not endpoint.allow_unsigned:
+    if module.is_signed(headers) or not endpoint.allow_unsigned:
+        max_age = module.SIGNATURE_MAX_AGE_SECONDS
+        if max_age is None:
+            max_age = settings.WEBHOOK_SIGNATURE_MAX_AGE_SECONDS
         try:
             module.verify(
                 headers=headers,
                 body=body,
                 secrets=endpoint.accepted_secrets(),
                 now=time.time(),
-                max_age=settings.WEBHOOK_SIGNATURE_MAX_AGE_SECONDS,
+                max_age=max_age,
             )
         except SignatureError as error:
             return _reject(record, body, 401, f"invalid signature: {error}")

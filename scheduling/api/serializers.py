@@ -26,12 +26,16 @@ class OwnerField(serializers.Field):
 class BookingSerializer(serializers.ModelSerializer):
     customer = CustomerSerializer(read_only=True)
     owner = OwnerField()
+    provider_label = serializers.CharField(
+        source="get_provider_display", read_only=True
+    )
 
     class Meta:
         model = Booking
         fields = [
             "id",
             "provider",
+            "provider_label",
             "external_id",
             "status",
             "provider_status",

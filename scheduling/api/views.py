@@ -9,13 +9,17 @@ from .serializers import BookingDetailSerializer, BookingSerializer
 class BookingViewSet(viewsets.ReadOnlyModelViewSet):
     """Bookings of the caller's accounts, newest start first.
 
-    ``?account=<slug>`` narrows the list to one of them.
+    ``?account=<slug>`` narrows the list to one of them, ``?provider=<name>``
+    to the bookings one scheduler sent.
     """
 
     def get_queryset(self):
         bookings = bookings_for_user(
             self.request.user, account_slug=self.request.query_params.get("account", "")
         ).select_related("customer")
+        provider = self.request.query_params.get("provider", "")
+        if provider:
+            bookings = bookings.filter(provider=provider)
         if self.action == "retrieve":
             bookings = bookings.prefetch_related(
                 Prefetch(

@@ -35,6 +35,12 @@ class EventKind:
     RESCHEDULE_REQUESTED = "reschedule_requested"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+    # The booking was given up for a new one at another time. The new
+    # booking's own event is the ``RESCHEDULED`` one; this step only closes
+    # the old booking, so nothing should treat it as a cancellation.
+    REPLACED = "replaced"
+    # A no-show mark was taken back.
+    NO_SHOW_UNDONE = "no_show_undone"
 
     choices = [
         (SCHEDULED, "Scheduled"),
@@ -44,6 +50,8 @@ class EventKind:
         (RESCHEDULE_REQUESTED, "Reschedule requested"),
         (COMPLETED, "Completed"),
         (NO_SHOW, "No-show"),
+        (REPLACED, "Replaced by a new booking"),
+        (NO_SHOW_UNDONE, "No-show taken back"),
     ]
 
 
@@ -136,12 +144,20 @@ class BookingEvent:
     # When the provider says the change happened; orders events of a booking.
     occurred_at: dt.datetime
     booking: Booking
-    # The state the booking in ``booking`` is left in.
+    # The state the booking in ``booking`` is left in. Empty for
+    # ``NO_SHOW_UNDONE``: the state it returns to depends on the booking's
+    # time, which the event may not carry.
     status: str
     # The booking this one replaces (a reschedule that made a new booking),
     # and the state that earlier booking is left in.
     replaces_external_id: str = ""
     replaced_status: str = ""
+    # The booking that replaces this one, for a provider that reports the
+    # end of the old booking as an event of its own that names the new one.
+    replaced_by_external_id: str = ""
+    # When the replaced booking started, for a provider that says so in the
+    # reschedule itself: its own events may not have arrived yet.
+    replaced_starts_at: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -376,3 +376,17 @@ def test_booking_list_filters_and_searches(admin_client, processed):
 
     assert len(found.context["cl"].result_list) == 1
     assert len(missed.context["cl"].result_list) == 0
+
+
+@pytest.mark.parametrize("provider", ["calendly", "calcom"])
+def test_adding_an_endpoint_for_another_provider(admin_client, account, provider):
+    response = admin_client.post(
+        admin_url(WebhookEndpoint, "add"),
+        {"account": account.pk, "provider": provider, "name": "Second scheduler"},
+        follow=True,
+    )
+
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.provider == provider
+    assert endpoint.get_absolute_url() == f"/webhooks/{provider}/{endpoint.token}/"
+    assert endpoint.secret in response.content.decode()

@@ -46,6 +46,7 @@ def test_list_is_newest_start_first_with_customer_and_owner(api, bookings):
     assert first == {
         "id": first["id"],
         "provider": "oncehub",
+        "provider_label": "OnceHub",
         "external_id": "BKNG-Q4T8ZK2M7W1C",
         "status": "completed",
         "provider_status": "completed",
@@ -118,3 +119,37 @@ def test_token_from_drf_create_token(member, bookings, capsys):
     assert response.json()["count"] == 4
     bad = client.get("/api/bookings/", HTTP_AUTHORIZATION="Token not-a-token")
     assert bad.status_code == 401
+
+
+def test_bookings_of_every_provider_say_which_and_can_be_narrowed(
+    api, bookings, account, client
+):
+    import time
+
+    from scheduling.accounts import endpoint_create
+    from scheduling.providers import calcom, calendly
+
+    for module, name in (
+        (calendly, "calendly/calendly_invitee_created.json"),
+        (calcom, "calcom/calcom_booking_created.json"),
+    ):
+        endpoint = endpoint_create(account=account, provider=module.NAME)
+        body = fixture_bytes(name)
+        response = client.post(
+            endpoint.get_absolute_url(),
+            data=body,
+            content_type="application/json",
+            headers=module.signature_headers(
+                secret=endpoint.secret, body=body, timestamp=int(time.time())
+            ),
+        )
+        delivery_process(delivery_id=response.json()["delivery"])
+
+    rows = api.get("/api/bookings/").json()["results"]
+    assert {(row["provider"], row["provider_label"]) for row in rows} == {
+        ("oncehub", "OnceHub"),
+        ("calendly", "Calendly"),
+        ("calcom", "Cal.com"),
+    }
+    only = api.get("/api/bookings/?provider=calcom").json()
+    assert [row["external_id"] for row in only["results"]] == ["5iyX7nnFAr0ocLsXFOttoa"]

@@ -101,3 +101,14 @@ def test_production_with_secret_key_starts(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("provider", ["calendly", "calcom"])
+def test_create_webhook_endpoint_for_each_provider(db, capsys, provider):
+    call_command(
+        "create_webhook_endpoint", "--account", "northwind", "--provider", provider
+    )
+
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.provider == provider
+    assert f"/webhooks/{provider}/{endpoint.token}/" in capsys.readouterr().out

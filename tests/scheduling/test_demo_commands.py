@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from scheduling.management.commands.replay_webhooks import (
-    SAMPLES_DIR,
+    SAMPLES_ROOT,
     samples_load,
     shift_times,
     weeks_to_now,
@@ -22,7 +22,9 @@ from scheduling.management.commands.replay_webhooks import (
 from scheduling.management.commands.run_demo import Children
 from scheduling.models import Account, Booking, Membership, WebhookDelivery
 
-# The sample events, oldest first, and the bookings they describe.
+SAMPLES_DIR = SAMPLES_ROOT / "oncehub"
+
+# The OnceHub sample events, oldest first, and the bookings they describe.
 SAMPLE_EVENT_IDS = [
     "EVNT-7QK2M4ZP8D",  # scheduled
     "EVNT-3WD9H6LR2V",  # rescheduled from BKNG-H8C3WQ1Z5M7T
@@ -48,9 +50,10 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def replay(live_server, *options) -> str:
+def replay(live_server, *options, provider="oncehub") -> str:
     run("demo_setup")
-    return run("replay_webhooks", "--url", live_server.url, *options)
+    only = ["--provider", provider] if provider else []
+    return run("replay_webhooks", "--url", live_server.url, *only, *options)
 
 
 def test_demo_setup_is_idempotent(db):
@@ -60,7 +63,8 @@ def test_demo_setup_is_idempotent(db):
     account = Account.objects.get(slug="demo")
     assert account.name == "Demo Coaching"
     assert account.time_zone == "America/New_York"
-    assert account.endpoints.filter(provider="oncehub", is_active=True).count() == 1
+    for provider in ("oncehub", "calendly", "calcom"):
+        assert account.endpoints.filter(provider=provider, is_active=True).count() == 1
     user = get_user_model().objects.get(username="demo")
     assert user.is_staff and user.is_superuser
     assert Membership.objects.get(account=account, user=user).role == "admin"
@@ -140,15 +144,45 @@ def test_replay_fails_when_a_post_is_refused(
 ):
     run("demo_setup")
 
-    with pytest.raises(CommandError, match="4 of 4 posts were not accepted"):
+    with pytest.raises(CommandError, match="8 of 8 posts were not accepted"):
         run("replay_webhooks", "--url", live_server.url + "/nowhere")
 
 
 def test_replay_needs_an_endpoint(db):
     Account.objects.create(slug="empty", name="Empty")
 
-    with pytest.raises(CommandError, match="no active OnceHub endpoint"):
+    with pytest.raises(CommandError, match="has no endpoint with samples"):
         run("replay_webhooks", "--url", "http://127.0.0.1:9", "--account", "empty")
+    with pytest.raises(CommandError, match="no active Cal.com endpoint"):
+        run(
+            "replay_webhooks",
+            *("--url", "http://127.0.0.1:9", "--account", "empty"),
+            *("--provider", "calcom"),
+        )
+
+
+def test_replay_posts_every_providers_samples_to_its_endpoint(
+    transactional_db, live_server, broker_queue
+):
+    output = replay(live_server, "--shift-to-now", provider="")
+
+    run("process_webhook_deliveries")
+
+    deliveries = WebhookDelivery.objects.all()
+    assert {d.status for d in deliveries} == {WebhookDelivery.Status.PROCESSED}
+    assert sorted(d.provider for d in deliveries) == sorted(
+        ["oncehub"] * 4 + ["calendly"] * 2 + ["calcom"] * 2
+    )
+    assert output.count("  202  ") == 8
+    now = timezone.now()
+    by_provider = {}
+    for booking in Booking.objects.filter(account__slug="demo"):
+        by_provider.setdefault(booking.provider, []).append(booking)
+    calcom = {b.external_id: b for b in by_provider["calcom"]}
+    assert calcom["WSlJOquaXwf1BC7l9VcqyP"].status == Booking.Status.SCHEDULED
+    assert calcom["5iyX7nnFAr0ocLsXFOttoa"].status == Booking.Status.RESCHEDULED
+    assert abs(calcom["WSlJOquaXwf1BC7l9VcqyP"].starts_at - now) < dt.timedelta(weeks=3)
+    assert Booking.Status.RESCHEDULED in {b.status for b in by_provider["calendly"]}
 
 
 def test_shift_times_moves_only_dates_of_iso_times():

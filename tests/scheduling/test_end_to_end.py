@@ -128,3 +128,53 @@ def test_signed_samples_over_http_end_as_bookings_in_the_api(
     assert by_id["BKNG-H8C3WQ1Z5M7T"]["status"] == "rescheduled"
     assert by_id["BKNG-Q4T8ZK2M7W1C"]["customer"]["email"] == "dana.example@example.com"
     assert "process_webhook_delivery" in "".join(celery_worker)
+
+
+def test_one_body_of_each_provider_ends_as_bookings_in_the_api(
+    live_server, account, member, celery_worker
+):
+    from scheduling.accounts import endpoint_create
+    from scheduling.providers import PROVIDERS
+
+    bodies = {
+        "oncehub": "oncehub/booking_scheduled.json",
+        "calendly": "calendly/calendly_invitee_created.json",
+        "calcom": "calcom/calcom_booking_created.json",
+    }
+    assert set(bodies) == set(PROVIDERS)
+    for name, sample in bodies.items():
+        endpoint = endpoint_create(account=account, provider=name)
+        body = fixture_bytes(sample)
+        headers = {
+            "Content-Type": "application/json",
+            **PROVIDERS[name].signature_headers(
+                secret=endpoint.secret, body=body, timestamp=int(time.time())
+            ),
+        }
+        response = requests.post(
+            live_server.url + endpoint.get_absolute_url(),
+            data=body,
+            headers=headers,
+            timeout=10,
+        )
+        assert response.status_code == 202, response.text
+
+    processed = wait_for(
+        lambda: WebhookDelivery.objects.filter(status="processed").count() == 3
+    )
+    assert processed, "".join(celery_worker)
+
+    token = Token.objects.create(user=member)
+    api = requests.get(
+        live_server.url + "/api/bookings/",
+        headers={"Authorization": f"Token {token.key}"},
+        timeout=10,
+    ).json()
+    rows = {row["provider"]: row for row in api["results"]}
+    assert api["count"] == 3
+    assert rows["oncehub"]["customer"]["email"] == "dana.example@example.com"
+    assert rows["calendly"]["customer"]["email"] == "priya.raman@example.com"
+    assert rows["calendly"]["starts_at"] == "2026-11-18T15:00:00Z"
+    assert rows["calcom"]["customer"]["email"] == "tomasz.nowak@example.com"
+    assert rows["calcom"]["provider_label"] == "Cal.com"
+    assert {row["status"] for row in rows.values()} == {"scheduled"}

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-unsigned",
             action="store_true",
-            help="accept deliveries that carry no signature (OnceHub v1)",
+            help="accept deliveries that carry no signature (a provider "
+            "subscription without a secret)",
         )
         parser.add_argument(
             "--base-url",

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from scheduling import providers
 from scheduling.accounts import account_get_or_create, endpoint_create
 from scheduling.followups.demo import demo_standin_url, demo_subscriptions_ensure
 from scheduling.models import Membership
@@ -25,8 +26,8 @@ def demo_base_url() -> str:
 
 class Command(BaseCommand):
     help = (
-        "Create the demo account, the demo admin user and a OnceHub webhook "
-        "endpoint. Safe to run again: what exists is kept."
+        "Create the demo account, the demo admin user and a webhook endpoint "
+        "per provider. Safe to run again: what exists is kept."
     )
 
     def handle(self, *args, **options):
@@ -53,18 +54,24 @@ class Command(BaseCommand):
                 account=account, user=user, defaults={"role": Membership.Role.ADMIN}
             )
 
-            endpoint = account.endpoints.filter(
-                provider="oncehub", is_active=True
-            ).first()
-            if endpoint is None:
-                endpoint = endpoint_create(
-                    account=account, provider="oncehub", name="Demo OnceHub"
-                )
+            endpoints = []
+            for name, provider in providers.PROVIDERS.items():
+                endpoint = account.endpoints.filter(
+                    provider=name, is_active=True
+                ).first()
+                if endpoint is None:
+                    endpoint = endpoint_create(
+                        account=account, provider=name, name=f"Demo {provider.LABEL}"
+                    )
+                endpoints.append(endpoint)
             demo_subscriptions_ensure(account=account)
 
         base_url = demo_base_url()
         self.stdout.write(f"Demo account: {account.name} ({account.slug})")
         self.stdout.write(f"Admin:        {base_url}/admin/")
         self.stdout.write(f"Login:        {DEMO_USERNAME} / {DEMO_PASSWORD}")
-        self.stdout.write(f"Webhook URL:  {base_url}{endpoint.get_absolute_url()}")
-        self.stdout.write(f"Follow-ups:   sent to the stand-in at {demo_standin_url()}")
+        for endpoint in endpoints:
+            label = f"{endpoint.get_provider_display()} webhook:"
+            self.stdout.write(f"{label:<18}{base_url}{endpoint.get_absolute_url()}")
+        label = "Follow-ups:"
+        self.stdout.write(f"{label:<18}sent to the stand-in at {demo_standin_url()}")

@@ -1,7 +1,9 @@
-"""Post the bundled OnceHub sample bodies to a running server, signed.
+"""Post the bundled provider sample bodies to a running server, signed.
 
-The bodies go through the real HTTP endpoint of an account, so they are
-received, stored and processed exactly as OnceHub's own deliveries would be.
+The bodies go through the real HTTP endpoints of an account, one per
+provider, so they are received, stored and processed exactly as the
+providers' own deliveries would be. Samples live in
+``scheduling/samples/<provider name>/``.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from scheduling import providers
 from scheduling.models import Account
-from scheduling.providers import oncehub
+from scheduling.providers.base import Ignored, PayloadError
 
-SAMPLES_DIR = Path(settings.BASE_DIR) / "scheduling" / "samples" / "oncehub"
+SAMPLES_ROOT = Path(settings.BASE_DIR) / "scheduling" / "samples"
 
-# A date with a time of day, as OnceHub writes them: the date is group 1 and
+# A date with a time of day, as providers write them: the date is group 1 and
 # everything after it (time, fraction, offset) is group 2, kept as written.
 _ISO_TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)$"
@@ -40,18 +43,20 @@ class Sample:
 
 
 def samples_load(folder: Path) -> list[Sample]:
-    """Read every sample in ``folder``, oldest event first."""
+    """Read every sample of the provider ``folder`` is named after, oldest first."""
+    provider = providers.get(folder.name)
+    if provider is None:
+        raise CommandError(f"{folder} is not named after a provider")
     samples = []
     for path in sorted(folder.glob("*.json")):
         body = path.read_bytes()
-        envelope = json.loads(body)
         try:
-            created_at = dt.datetime.fromisoformat(envelope["creation_time"])
-        except (KeyError, TypeError, ValueError):
-            raise CommandError(f"{path.name} has no valid creation_time") from None
-        if created_at.tzinfo is None:
-            created_at = created_at.replace(tzinfo=dt.UTC)
-        samples.append(Sample(path.name, body, envelope, created_at))
+            event = provider.parse(body)
+        except PayloadError as error:
+            raise CommandError(f"{path.name} does not parse: {error}") from None
+        if isinstance(event, Ignored):
+            raise CommandError(f"{path.name} is not a booking event")
+        samples.append(Sample(path.name, body, json.loads(body), event.occurred_at))
     return sorted(samples, key=lambda sample: (sample.created_at, sample.name))
 
 
@@ -88,9 +93,9 @@ def shift_times(value: Any, *, days: int) -> Any:
 
 class Command(BaseCommand):
     help = (
-        "Post the bundled OnceHub sample webhooks, in the order of their events, "
-        "to an account's OnceHub endpoint on a running server, signed with the "
-        "endpoint's secret."
+        "Post the bundled sample webhooks of each provider, in the order of "
+        "their events, to the account's endpoint for that provider on a running "
+        "server, signed with the endpoint's secret."
     )
 
     def add_arguments(self, parser):
@@ -107,10 +112,17 @@ class Command(BaseCommand):
             "bookings fall around today",
         )
         parser.add_argument(
+            "--provider",
+            action="append",
+            choices=sorted(providers.PROVIDERS),
+            help="replay only this provider's samples (repeatable; default: "
+            "every provider with samples and an active endpoint)",
+        )
+        parser.add_argument(
             "--samples",
             type=Path,
-            default=SAMPLES_DIR,
-            help="folder of sample bodies (default: the bundled OnceHub samples)",
+            default=SAMPLES_ROOT,
+            help="folder holding a folder of sample bodies per provider",
         )
         parser.add_argument(
             "--timeout", type=float, default=10.0, help="seconds per post"
@@ -120,18 +132,39 @@ class Command(BaseCommand):
         account = Account.objects.filter(slug=options["account"]).first()
         if account is None:
             raise CommandError(f"no account with slug {options['account']!r}")
-        endpoint = account.endpoints.filter(
-            provider=oncehub.NAME, is_active=True
-        ).first()
+        names = options["provider"] or [
+            name
+            for name in providers.PROVIDERS
+            if (options["samples"] / name).is_dir()
+            and account.endpoints.filter(provider=name, is_active=True).exists()
+        ]
+        if not names:
+            raise CommandError(f"account {account.slug} has no endpoint with samples")
+
+        posted = failures = 0
+        for name in names:
+            count, failed = self._replay(account, name, options)
+            posted, failures = posted + count, failures + failed
+        if failures:
+            raise CommandError(f"{failures} of {posted} posts were not accepted")
+
+    def _replay(self, account: Account, name: str, options) -> tuple[int, int]:
+        """Post one provider's samples; return how many went and how many failed."""
+        provider = providers.get(name)
+        endpoint = account.endpoints.filter(provider=name, is_active=True).first()
         if endpoint is None:
-            raise CommandError(f"account {account.slug} has no active OnceHub endpoint")
-        samples = samples_load(options["samples"])
+            raise CommandError(
+                f"account {account.slug} has no active {provider.LABEL} endpoint"
+            )
+        samples = samples_load(options["samples"] / name)
         if not samples:
-            raise CommandError(f"no *.json samples in {options['samples']}")
+            raise CommandError(f"no *.json samples in {options['samples'] / name}")
 
         if options["shift_to_now"]:
             weeks = weeks_to_now(samples, now=timezone.now())
-            self.stdout.write(f"Shifting every time in the samples by {weeks} weeks.")
+            self.stdout.write(
+                f"Shifting every time in the {provider.LABEL} samples by {weeks} weeks."
+            )
             for sample in samples:
                 sample.envelope = shift_times(sample.envelope, days=7 * weeks)
                 sample.body = json.dumps(
@@ -139,18 +172,20 @@ class Command(BaseCommand):
                 ).encode()
 
         url = options["url"].rstrip("/") + endpoint.get_absolute_url()
-        self.stdout.write(f"Posting {len(samples)} samples to {url}")
+        self.stdout.write(f"Posting {len(samples)} {provider.LABEL} samples to {url}")
         failures = 0
         for sample in samples:
             headers = {"Content-Type": "application/json"}
             if endpoint.secret:
-                headers["Oncehub-Signature"] = oncehub.sign(
-                    secret=endpoint.secret, body=sample.body, timestamp=int(time.time())
+                headers.update(
+                    provider.signature_headers(
+                        secret=endpoint.secret,
+                        body=sample.body,
+                        timestamp=int(time.time()),
+                    )
                 )
-            label = (
-                f"{sample.envelope.get('type')} {sample.envelope.get('id')} "
-                f"({sample.name})"
-            )
+            event = provider.parse(sample.body)
+            label = f"{event.provider_type} {event.key} ({sample.name})"
             try:
                 response = requests.post(
                     url, data=sample.body, headers=headers, timeout=options["timeout"]
@@ -162,6 +197,4 @@ class Command(BaseCommand):
             if not 200 <= response.status_code < 300:
                 failures += 1
             self.stdout.write(f"  {response.status_code}  {label}")
-
-        if failures:
-            raise CommandError(f"{failures} of {len(samples)} posts were not accepted")
+        return len(samples), failures

@@ -186,7 +186,7 @@ class Command(BaseCommand):
 
     def _banner(self, base_url: str) -> None:
         account = Account.objects.get(slug=DEMO_ACCOUNT_SLUG)
-        endpoint = account.endpoints.filter(provider="oncehub", is_active=True).first()
+        endpoints = account.endpoints.filter(is_active=True).order_by("id")
         rule = "=" * 72
         lines = [
             "",
@@ -196,8 +196,12 @@ class Command(BaseCommand):
             f"  Admin:        {base_url}/admin/",
             f"  Bookings API: {base_url}/api/bookings/",
             f"  Login:        {DEMO_USERNAME} / {DEMO_PASSWORD}",
-            f"  Webhook URL:  {base_url}{endpoint.get_absolute_url()}",
-            f"  Follow-ups:   {base_url}/admin/scheduling/followupdelivery/",
+            *(
+                f"  {endpoint.get_provider_display() + ' webhook:':<18}"
+                f"{base_url}{endpoint.get_absolute_url()}"
+                for endpoint in endpoints
+            ),
+            f"  {'Follow-ups:':<18}{base_url}/admin/scheduling/followupdelivery/",
             "",
             "  Press Ctrl-C to stop the web server, worker and scheduler.",
             rule,

@@ -1,0 +1,1 @@
+"""Load benchmarks of webhook receiving and processing, run by hand."""
