@@ -15,7 +15,12 @@ from ..providers.base import EventKind
 
 # The composite choice: every lifecycle event, including kinds added later.
 EVERY_EVENT = "*"
-EVENT_CHOICES = [(EVERY_EVENT, "Every booking event"), *EventKind.choices]
+# The old half of a reschedule is never a follow-up of its own: the new
+# booking's event is the one "rescheduled" follow-up.
+EVENT_CHOICES = [
+    (EVERY_EVENT, "Every booking event"),
+    *(choice for choice in EventKind.choices if choice[0] != EventKind.REPLACED),
+]
 
 
 class Action(models.TextChoices):

@@ -6,7 +6,7 @@ Shape (Standard Webhooks' recommended envelope)::
      "data": {"event": {...}, "booking": {...}, "customer": {...} | null}}
 
 ``<kind>`` is one of scheduled, rescheduled, reassigned, canceled,
-reschedule_requested, completed, no_show. The payload is taken when the
+reschedule_requested, completed, no_show, no_show_undone. The payload is taken when the
 event is logged and sent unchanged on every try.
 """
 

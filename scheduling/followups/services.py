@@ -172,6 +172,11 @@ def followups_for_event(*, event: BookingEvent) -> list[FollowUpDelivery]:
         )
         return []
     kind = followup_kind(event=event, booking=booking)
+    if kind == EventKind.REPLACED:
+        logger.debug(
+            "no follow-ups for the old half of a reschedule event_id=%s", event.pk
+        )
+        return []
     if kind == EventKind.CANCELED and Booking.objects.filter(replaces=booking).exists():
         # The cancel half of a reschedule: the new booking's event says it all.
         logger.debug(

@@ -23,6 +23,7 @@ KIND_LABELS = {
     "reschedule_requested": "Reschedule requested",
     "completed": "Meeting completed",
     "no_show": "No-show",
+    "no_show_undone": "No-show taken back",
 }
 
 

@@ -38,6 +38,7 @@ OUTCOMES = {
     "canceled": "CANCELED",
     "completed": "COMPLETED",
     "no_show": "NO_SHOW",
+    "no_show_undone": "COMPLETED",
 }
 MEETING_TO_CONTACT = 200
 

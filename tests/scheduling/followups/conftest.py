@@ -10,12 +10,12 @@ from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 
 from bookingsync.celery import app as celery_app
+from scheduling import providers
 from scheduling.bookings import booking_apply_event
 from scheduling.followups.models import FollowUpSubscription
 from scheduling.followups.services import subscription_save
 from scheduling.followups.standin import StandIn
 from scheduling.models import Membership
-from scheduling.providers import oncehub
 from tests.conftest import fixture_bytes
 
 
@@ -115,10 +115,11 @@ def make_subscription(account):
 
 @pytest.fixture
 def apply_sample(account, django_capture_on_commit_callbacks):
-    """Apply a OnceHub sample as the worker does; run what commits queue."""
+    """Apply a provider's sample as the worker does; run what commits queue."""
 
     def apply(name: str, *, run_callbacks: bool = True):
-        event = oncehub.parse(fixture_bytes(name))
+        provider = providers.get(name.split("/")[0])
+        event = provider.parse(fixture_bytes(name))
         with django_capture_on_commit_callbacks(execute=run_callbacks) as callbacks:
             row, _ = booking_apply_event(account=account, event=event)
         row.queued = callbacks

@@ -352,3 +352,22 @@ def test_credentials_are_encrypted_at_rest(make_subscription):
     )
     assert stored
     assert "very-secret" not in stored
+
+
+@pytest.mark.parametrize("new_first", [False, True], ids=["cancel first", "new first"])
+def test_a_calendly_reschedule_in_either_order_is_one_rescheduled_follow_up(
+    standin, make_subscription, apply_sample, eager_tasks, new_first
+):
+    make_subscription("webhook", settings={"url": f"{standin.url}/hooks/bookings"})
+    apply_sample("calendly/calendly_invitee_created.json")
+    halves = [
+        "calendly/calendly_invitee_canceled_reschedule.json",
+        "calendly/invitee_created_rescheduled.json",
+    ]
+
+    for name in reversed(halves) if new_first else halves:
+        apply_sample(name)
+    deliveries_send_due()
+
+    types = [request.json()["type"] for request in standin.received("/hooks/")]
+    assert types == ["booking.scheduled", "booking.rescheduled"]
