@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -14,6 +15,7 @@ from scheduling.followups.services import (
     deliveries_retry,
     deliveries_send_due,
     delivery_attempt,
+    subscription_rotate_secret,
 )
 from scheduling.followups.tasks import deliver_followup
 from scheduling.providers import oncehub
@@ -371,3 +373,40 @@ def test_a_calendly_reschedule_in_either_order_is_one_rescheduled_follow_up(
 
     types = [request.json()["type"] for request in standin.received("/hooks/")]
     assert types == ["booking.scheduled", "booking.rescheduled"]
+
+
+def test_after_a_rotation_both_secrets_sign_for_a_while(
+    standin, make_subscription, apply_sample, eager_tasks
+):
+    subscription = make_subscription(
+        "webhook", settings={"url": f"{standin.url}/hooks/bookings"}
+    )
+    old = subscription.shown_secret
+    new = subscription_rotate_secret(subscription=subscription)
+
+    apply_sample("oncehub/booking_scheduled.json")
+
+    (request,) = standin.received("/hooks/")
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    for secret in (old, new):
+        assert Webhook(secret).verify(request.body, request.headers)
+
+
+def test_credentials_survive_an_encryption_key_rotation(
+    standin, make_subscription, apply_sample, settings
+):
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FOLLOWUPS_ENCRYPTION_KEYS = [old_key]
+    make_subscription(
+        "slack", credentials={"webhook_url": f"{standin.url}/services/T0/B0/x"}
+    )
+    apply_sample("oncehub/booking_scheduled.json", run_callbacks=False)
+    apply_sample("oncehub/booking_completed.json", run_callbacks=False)
+    first, second = FollowUpDelivery.objects.order_by("id")
+
+    settings.FOLLOWUPS_ENCRYPTION_KEYS = [new_key, old_key]
+    assert delivery_attempt(delivery_id=first.pk) == Status.SUCCEEDED
+
+    settings.FOLLOWUPS_ENCRYPTION_KEYS = [new_key]
+    assert delivery_attempt(delivery_id=second.pk) == Status.FAILED
+    assert "cannot be decrypted" in second.attempts.get().error
