@@ -8,6 +8,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -16,426 +17,187 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Account",
+            name='Account',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                ("slug", models.SlugField(max_length=100, unique=True)),
-                ("time_zone", models.CharField(default="UTC", max_length=64)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('slug', models.SlugField(max_length=100, unique=True)),
+                ('time_zone', models.CharField(default='UTC', max_length=64)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="WebhookDelivery",
+            name='WebhookDelivery',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("provider", models.CharField(blank=True, max_length=20)),
-                (
-                    "received_at",
-                    models.DateTimeField(
-                        db_index=True, default=django.utils.timezone.now
-                    ),
-                ),
-                ("method", models.CharField(max_length=10)),
-                ("path", models.CharField(max_length=500)),
-                ("remote_addr", models.GenericIPAddressField(blank=True, null=True)),
-                ("headers", models.JSONField(default=dict)),
-                ("body", models.BinaryField()),
-                ("body_size", models.PositiveIntegerField(default=0)),
-                ("body_truncated", models.BooleanField(default=False)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("received", "Received, not yet processed"),
-                            ("processed", "Processed"),
-                            ("duplicate", "Duplicate of an earlier event"),
-                            ("ignored", "Ignored (not a booking event)"),
-                            ("failed", "Failed"),
-                            ("rejected", "Rejected"),
-                        ],
-                        default="received",
-                        max_length=20,
-                    ),
-                ),
-                ("response_status", models.PositiveSmallIntegerField()),
-                ("error", models.TextField(blank=True)),
-                ("traceback", models.TextField(blank=True)),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("processed_at", models.DateTimeField(blank=True, null=True)),
-                ("event_id", models.CharField(blank=True, max_length=200)),
-                ("event_type", models.CharField(blank=True, max_length=100)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('provider', models.CharField(blank=True, max_length=20)),
+                ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('method', models.CharField(max_length=10)),
+                ('path', models.CharField(max_length=500)),
+                ('remote_addr', models.GenericIPAddressField(blank=True, null=True)),
+                ('headers', models.JSONField(default=dict)),
+                ('body', models.BinaryField()),
+                ('body_size', models.PositiveIntegerField(default=0)),
+                ('body_truncated', models.BooleanField(default=False)),
+                ('status', models.CharField(choices=[('received', 'Received, not yet processed'), ('processed', 'Processed'), ('duplicate', 'Duplicate of an earlier event'), ('ignored', 'Ignored (not a booking event)'), ('failed', 'Failed'), ('rejected', 'Rejected')], default='received', max_length=20)),
+                ('response_status', models.PositiveSmallIntegerField()),
+                ('error', models.TextField(blank=True)),
+                ('traceback', models.TextField(blank=True)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('processed_at', models.DateTimeField(blank=True, null=True)),
+                ('event_id', models.CharField(blank=True, max_length=200)),
+                ('event_type', models.CharField(blank=True, max_length=100)),
             ],
             options={
-                "verbose_name_plural": "webhook deliveries",
-                "ordering": ["-received_at", "-id"],
+                'verbose_name_plural': 'webhook deliveries',
+                'ordering': ['-received_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Customer",
+            name='Customer',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                ("email", models.EmailField(max_length=254)),
-                ("name", models.CharField(blank=True, max_length=200)),
-                ("phone", models.CharField(blank=True, max_length=64)),
-                ("company", models.CharField(blank=True, max_length=200)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="customers",
-                        to="scheduling.account",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('email', models.EmailField(max_length=254)),
+                ('name', models.CharField(blank=True, max_length=200)),
+                ('phone', models.CharField(blank=True, max_length=64)),
+                ('company', models.CharField(blank=True, max_length=200)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='customers', to='scheduling.account')),
             ],
             options={
-                "ordering": ["name", "email"],
+                'ordering': ['name', 'email'],
             },
         ),
         migrations.CreateModel(
-            name="Booking",
+            name='Booking',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "provider",
-                    models.CharField(choices=[("oncehub", "OnceHub")], max_length=20),
-                ),
-                ("external_id", models.CharField(max_length=200)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("scheduled", "Scheduled"),
-                            ("rescheduled", "Rescheduled"),
-                            ("reschedule_requested", "Reschedule requested"),
-                            ("canceled", "Canceled"),
-                            ("completed", "Completed"),
-                            ("no_show", "No-show"),
-                        ],
-                        default="scheduled",
-                        max_length=30,
-                    ),
-                ),
-                ("provider_status", models.CharField(blank=True, max_length=50)),
-                ("subject", models.CharField(blank=True, max_length=500)),
-                ("starts_at", models.DateTimeField(blank=True, null=True)),
-                ("ends_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "duration_minutes",
-                    models.PositiveIntegerField(blank=True, null=True),
-                ),
-                ("time_zone", models.CharField(blank=True, max_length=64)),
-                ("booked_at", models.DateTimeField(blank=True, null=True)),
-                ("owner_id", models.CharField(blank=True, max_length=200)),
-                ("owner_name", models.CharField(blank=True, max_length=200)),
-                ("page_id", models.CharField(blank=True, max_length=200)),
-                ("page_name", models.CharField(blank=True, max_length=200)),
-                ("event_type_id", models.CharField(blank=True, max_length=200)),
-                ("event_type_name", models.CharField(blank=True, max_length=200)),
-                ("location", models.TextField(blank=True)),
-                ("join_url", models.URLField(blank=True, max_length=1000)),
-                ("cancel_url", models.URLField(blank=True, max_length=1000)),
-                ("reschedule_url", models.URLField(blank=True, max_length=1000)),
-                ("cancel_reason", models.TextField(blank=True)),
-                ("actioned_by", models.CharField(blank=True, max_length=20)),
-                ("note", models.TextField(blank=True)),
-                ("guests", models.JSONField(blank=True, default=list)),
-                ("custom_fields", models.JSONField(blank=True, default=list)),
-                ("payment", models.JSONField(blank=True, null=True)),
-                ("provider_data", models.JSONField(blank=True, default=dict)),
-                ("state_at", models.DateTimeField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="bookings",
-                        to="scheduling.account",
-                    ),
-                ),
-                (
-                    "replaces",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="The booking this one was rebooked from.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="replacements",
-                        to="scheduling.booking",
-                    ),
-                ),
-                (
-                    "customer",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="bookings",
-                        to="scheduling.customer",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('provider', models.CharField(choices=[('oncehub', 'OnceHub')], max_length=20)),
+                ('external_id', models.CharField(max_length=200)),
+                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('rescheduled', 'Rescheduled'), ('reschedule_requested', 'Reschedule requested'), ('canceled', 'Canceled'), ('completed', 'Completed'), ('no_show', 'No-show')], default='scheduled', max_length=30)),
+                ('provider_status', models.CharField(blank=True, max_length=50)),
+                ('subject', models.CharField(blank=True, max_length=500)),
+                ('starts_at', models.DateTimeField(blank=True, null=True)),
+                ('ends_at', models.DateTimeField(blank=True, null=True)),
+                ('duration_minutes', models.PositiveIntegerField(blank=True, null=True)),
+                ('time_zone', models.CharField(blank=True, max_length=64)),
+                ('booked_at', models.DateTimeField(blank=True, null=True)),
+                ('owner_id', models.CharField(blank=True, max_length=200)),
+                ('owner_name', models.CharField(blank=True, max_length=200)),
+                ('page_id', models.CharField(blank=True, max_length=200)),
+                ('page_name', models.CharField(blank=True, max_length=200)),
+                ('event_type_id', models.CharField(blank=True, max_length=200)),
+                ('event_type_name', models.CharField(blank=True, max_length=200)),
+                ('location', models.TextField(blank=True)),
+                ('join_url', models.URLField(blank=True, max_length=1000)),
+                ('cancel_url', models.URLField(blank=True, max_length=1000)),
+                ('reschedule_url', models.URLField(blank=True, max_length=1000)),
+                ('cancel_reason', models.TextField(blank=True)),
+                ('actioned_by', models.CharField(blank=True, max_length=20)),
+                ('note', models.TextField(blank=True)),
+                ('guests', models.JSONField(blank=True, default=list)),
+                ('custom_fields', models.JSONField(blank=True, default=list)),
+                ('payment', models.JSONField(blank=True, null=True)),
+                ('provider_data', models.JSONField(blank=True, default=dict)),
+                ('state_at', models.DateTimeField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to='scheduling.account')),
+                ('replaces', models.ForeignKey(blank=True, help_text='The booking this one was rebooked from.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replacements', to='scheduling.booking')),
+                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bookings', to='scheduling.customer')),
             ],
             options={
-                "ordering": ["-starts_at", "-id"],
+                'ordering': ['-starts_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Membership",
+            name='Membership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[("admin", "Admin"), ("member", "Member")],
-                        default="member",
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        to="scheduling.account",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('admin', 'Admin'), ('member', 'Member')], default='member', max_length=20)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='scheduling.account')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.AddField(
-            model_name="account",
-            name="members",
-            field=models.ManyToManyField(
-                related_name="accounts",
-                through="scheduling.Membership",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='account',
+            name='members',
+            field=models.ManyToManyField(related_name='accounts', through='scheduling.Membership', to=settings.AUTH_USER_MODEL),
         ),
         migrations.CreateModel(
-            name="BookingEvent",
+            name='BookingEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "provider",
-                    models.CharField(choices=[("oncehub", "OnceHub")], max_length=20),
-                ),
-                ("key", models.CharField(max_length=200)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("scheduled", "Scheduled"),
-                            ("rescheduled", "Rescheduled"),
-                            ("reassigned", "Reassigned"),
-                            ("canceled", "Canceled"),
-                            ("reschedule_requested", "Reschedule requested"),
-                            ("completed", "Completed"),
-                            ("no_show", "No-show"),
-                        ],
-                        max_length=30,
-                    ),
-                ),
-                ("provider_type", models.CharField(max_length=100)),
-                ("occurred_at", models.DateTimeField()),
-                ("applied", models.BooleanField(default=True)),
-                ("details", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="booking_events",
-                        to="scheduling.account",
-                    ),
-                ),
-                (
-                    "booking",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="scheduling.booking",
-                    ),
-                ),
-                (
-                    "delivery",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="booking_events",
-                        to="scheduling.webhookdelivery",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('provider', models.CharField(choices=[('oncehub', 'OnceHub')], max_length=20)),
+                ('key', models.CharField(max_length=200)),
+                ('kind', models.CharField(choices=[('scheduled', 'Scheduled'), ('rescheduled', 'Rescheduled'), ('reassigned', 'Reassigned'), ('canceled', 'Canceled'), ('reschedule_requested', 'Reschedule requested'), ('completed', 'Completed'), ('no_show', 'No-show')], max_length=30)),
+                ('provider_type', models.CharField(max_length=100)),
+                ('occurred_at', models.DateTimeField()),
+                ('applied', models.BooleanField(default=True)),
+                ('details', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='booking_events', to='scheduling.account')),
+                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='scheduling.booking')),
+                ('delivery', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='booking_events', to='scheduling.webhookdelivery')),
             ],
             options={
-                "ordering": ["occurred_at", "id"],
+                'ordering': ['occurred_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="WebhookEndpoint",
+            name='WebhookEndpoint',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True,
-                        primary_key=True,
-                        serialize=False,
-                        verbose_name="ID",
-                    ),
-                ),
-                (
-                    "provider",
-                    models.CharField(choices=[("oncehub", "OnceHub")], max_length=20),
-                ),
-                ("name", models.CharField(blank=True, max_length=200)),
-                (
-                    "token",
-                    models.CharField(
-                        default=scheduling.models.new_endpoint_token,
-                        editable=False,
-                        max_length=64,
-                        unique=True,
-                    ),
-                ),
-                ("secret", models.CharField(blank=True, max_length=200)),
-                ("previous_secret", models.CharField(blank=True, max_length=200)),
-                (
-                    "previous_secret_expires_at",
-                    models.DateTimeField(blank=True, null=True),
-                ),
-                (
-                    "allow_unsigned",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Accept deliveries without a signature (OnceHub v1 subscriptions send none). Anyone who learns the URL can then post.",
-                    ),
-                ),
-                ("is_active", models.BooleanField(default=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="endpoints",
-                        to="scheduling.account",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('provider', models.CharField(choices=[('oncehub', 'OnceHub')], max_length=20)),
+                ('name', models.CharField(blank=True, max_length=200)),
+                ('token', models.CharField(default=scheduling.models.new_endpoint_token, editable=False, max_length=64, unique=True)),
+                ('secret', models.CharField(blank=True, max_length=200)),
+                ('previous_secret', models.CharField(blank=True, max_length=200)),
+                ('previous_secret_expires_at', models.DateTimeField(blank=True, null=True)),
+                ('allow_unsigned', models.BooleanField(default=False, help_text='Accept deliveries without a signature (OnceHub v1 subscriptions send none). Anyone who learns the URL can then post.')),
+                ('is_active', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='endpoints', to='scheduling.account')),
             ],
             options={
-                "ordering": ["account", "provider", "id"],
+                'ordering': ['account', 'provider', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="webhookdelivery",
-            name="endpoint",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="deliveries",
-                to="scheduling.webhookendpoint",
-            ),
+            model_name='webhookdelivery',
+            name='endpoint',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='scheduling.webhookendpoint'),
         ),
         migrations.AddConstraint(
-            model_name="customer",
-            constraint=models.UniqueConstraint(
-                fields=("account", "email"), name="customer_unique_account_email"
-            ),
+            model_name='customer',
+            constraint=models.UniqueConstraint(fields=('account', 'email'), name='customer_unique_account_email'),
         ),
         migrations.AddIndex(
-            model_name="booking",
-            index=models.Index(
-                fields=["account", "starts_at"], name="booking_account_start_idx"
-            ),
+            model_name='booking',
+            index=models.Index(fields=['account', 'starts_at'], name='booking_account_start_idx'),
         ),
         migrations.AddConstraint(
-            model_name="booking",
-            constraint=models.UniqueConstraint(
-                fields=("account", "provider", "external_id"),
-                name="booking_unique_external_id",
-            ),
+            model_name='booking',
+            constraint=models.UniqueConstraint(fields=('account', 'provider', 'external_id'), name='booking_unique_external_id'),
         ),
         migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.UniqueConstraint(
-                fields=("account", "user"), name="membership_unique_account_user"
-            ),
+            model_name='membership',
+            constraint=models.UniqueConstraint(fields=('account', 'user'), name='membership_unique_account_user'),
         ),
         migrations.AddIndex(
-            model_name="bookingevent",
-            index=models.Index(
-                fields=["account", "occurred_at"], name="event_account_time_idx"
-            ),
+            model_name='bookingevent',
+            index=models.Index(fields=['account', 'occurred_at'], name='event_account_time_idx'),
         ),
         migrations.AddConstraint(
-            model_name="bookingevent",
-            constraint=models.UniqueConstraint(
-                fields=("account", "provider", "key"), name="booking_event_unique_key"
-            ),
+            model_name='bookingevent',
+            constraint=models.UniqueConstraint(fields=('account', 'provider', 'key'), name='booking_event_unique_key'),
         ),
         migrations.AddIndex(
-            model_name="webhookdelivery",
-            index=models.Index(
-                fields=["status", "received_at"], name="delivery_status_idx"
-            ),
+            model_name='webhookdelivery',
+            index=models.Index(fields=['status', 'received_at'], name='delivery_status_idx'),
         ),
     ]

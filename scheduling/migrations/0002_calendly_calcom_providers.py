@@ -5,50 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("scheduling", "0001_initial"),
+        ('scheduling', '0001_initial'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="booking",
-            name="provider",
+            model_name='booking',
+            name='provider',
             field=models.CharField(choices=scheduling.providers.choices, max_length=20),
         ),
         migrations.AlterField(
-            model_name="bookingevent",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("scheduled", "Scheduled"),
-                    ("rescheduled", "Rescheduled"),
-                    ("reassigned", "Reassigned"),
-                    ("canceled", "Canceled"),
-                    ("reschedule_requested", "Reschedule requested"),
-                    ("completed", "Completed"),
-                    ("no_show", "No-show"),
-                    ("replaced", "Replaced by a new booking"),
-                    ("no_show_undone", "No-show taken back"),
-                ],
-                max_length=30,
-            ),
+            model_name='bookingevent',
+            name='kind',
+            field=models.CharField(choices=[('scheduled', 'Scheduled'), ('rescheduled', 'Rescheduled'), ('reassigned', 'Reassigned'), ('canceled', 'Canceled'), ('reschedule_requested', 'Reschedule requested'), ('completed', 'Completed'), ('no_show', 'No-show'), ('replaced', 'Replaced by a new booking'), ('no_show_undone', 'No-show taken back')], max_length=30),
         ),
         migrations.AlterField(
-            model_name="bookingevent",
-            name="provider",
+            model_name='bookingevent',
+            name='provider',
             field=models.CharField(choices=scheduling.providers.choices, max_length=20),
         ),
         migrations.AlterField(
-            model_name="webhookendpoint",
-            name="allow_unsigned",
-            field=models.BooleanField(
-                default=False,
-                help_text="Accept deliveries without a signature (for a provider subscription that has no secret). Anyone who learns the URL can then post.",
-            ),
+            model_name='webhookendpoint',
+            name='allow_unsigned',
+            field=models.BooleanField(default=False, help_text='Accept deliveries without a signature (for a provider subscription that has no secret). Anyone who learns the URL can then post.'),
         ),
         migrations.AlterField(
-            model_name="webhookendpoint",
-            name="provider",
+            model_name='webhookendpoint',
+            name='provider',
             field=models.CharField(choices=scheduling.providers.choices, max_length=20),
         ),
     ]
