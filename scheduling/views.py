@@ -32,11 +32,13 @@ def webhook_receive(request: HttpRequest, provider: str, token: str) -> JsonResp
     module = providers.get(provider)
     endpoint = None
     if module is not None:
-        endpoint = (
-            WebhookEndpoint.objects.select_related("account")
-            .filter(provider=provider, token=token, is_active=True)
-            .first()
-        )
+        # One lookup by the unique token, with no join and no ordering.
+        try:
+            endpoint = WebhookEndpoint.objects.get(
+                provider=provider, token=token, is_active=True
+            )
+        except WebhookEndpoint.DoesNotExist:
+            pass
     body, body_size, read_error = _read_body(request)
     record = functools.partial(
         delivery_record,
@@ -83,10 +85,11 @@ def webhook_receive(request: HttpRequest, provider: str, token: str) -> JsonResp
         except SignatureError as error:
             return _reject(record, body, 401, f"invalid signature: {error}")
 
-    with transaction.atomic():
-        delivery = record(body=body, status=Status.RECEIVED, response_status=202)
-        # Queue only once the row is committed, or the worker may not see it.
-        transaction.on_commit(functools.partial(delivery_enqueue, delivery.pk))
+    # One INSERT, committed on its own. Queue only once the row is committed,
+    # or the worker may not see it: on_commit runs at once outside a
+    # transaction, and waits for the commit inside one.
+    delivery = record(body=body, status=Status.RECEIVED, response_status=202)
+    transaction.on_commit(functools.partial(delivery_enqueue, delivery.pk))
     return JsonResponse({"status": "accepted", "delivery": delivery.pk}, status=202)
 
 
