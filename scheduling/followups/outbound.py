@@ -88,6 +88,10 @@ def send(
             timeout=settings.FOLLOWUPS_REQUEST_TIMEOUT,
             allow_redirects=False,
         )
+    except requests.RequestException as error:
+        # The message names the URL, whose path can be the credential.
+        message = str(error).replace(urlsplit(url).path, _loggable_path(url))
+        raise type(error)(message) from None
     finally:
         exchange.duration_ms = int((time.monotonic() - started) * 1000)
     exchange.status = response.status_code
@@ -97,9 +101,12 @@ def send(
     return exchange
 
 
+def _loggable_path(url: str) -> str:
+    """The URL's path, cut short when the path itself is a credential (Slack)."""
+    path = urlsplit(url).path
+    return "/services/…" if path.startswith("/services/") else path
+
+
 def _loggable(url: str) -> str:
-    """The URL without its path when the path itself is a credential (Slack)."""
     parts = urlsplit(url)
-    if parts.path.startswith("/services/"):
-        return f"{parts.scheme}://{parts.netloc}/services/…"
-    return url
+    return f"{parts.scheme}://{parts.netloc}{_loggable_path(url)}"
