@@ -119,6 +119,8 @@ class HubSpotAction(BaseAction):
         if booking["location"]:
             properties["hs_meeting_location"] = booking["location"]
         if job.previous_remote_ref:
+            # Limitation: a meeting deleted in HubSpot answers 404 here, which
+            # stops the delivery; it is not created again.
             exchange = outbound.send(
                 method="PATCH",
                 url=f"{base}/crm/v3/objects/meetings/{job.previous_remote_ref}",
