@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class Answer:
     status: int
     body: bytes = b""
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Seconds to wait before answering, as a service that hangs does.
+    delay: float = 0.0
 
 
 def json_answer(status: int, data, content_type="application/json") -> Answer:
@@ -102,6 +105,8 @@ class StandIn:
                     self.command, self.path, dict(self.headers.items()), body
                 )
                 answer = stand_in._answer(record)
+                if answer.delay:
+                    time.sleep(answer.delay)
                 if stand_in.on_request is not None:
                     stand_in.on_request(record)
                 self.send_response(answer.status)

@@ -412,3 +412,29 @@ def test_credentials_survive_an_encryption_key_rotation(
     settings.FOLLOWUPS_ENCRYPTION_KEYS = [new_key]
     assert delivery_attempt(delivery_id=second.pk) == Status.FAILED
     assert "cannot be decrypted" in second.attempts.get().error
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        services_answers.Answer(200, b"ok", delay=2.0),
+        services_answers.Answer(408, b"Request Timeout"),
+        services_answers.Answer(429, b"rate_limited"),
+    ],
+    ids=["timeout", "408", "429"],
+)
+def test_timeouts_and_throttling_are_tried_again(
+    standin, make_subscription, apply_sample, settings, answer
+):
+    settings.FOLLOWUPS_REQUEST_TIMEOUT = 0.5
+    make_subscription(
+        "slack", credentials={"webhook_url": f"{standin.url}/services/T0/B0/x"}
+    )
+    standin.script("POST", "/services/", answer)
+    apply_sample("oncehub/booking_scheduled.json", run_callbacks=False)
+    delivery = FollowUpDelivery.objects.get()
+
+    assert delivery_attempt(delivery_id=delivery.pk) == Status.PENDING
+    make_due(delivery)
+    assert delivery_attempt(delivery_id=delivery.pk) == Status.SUCCEEDED
+    assert delivery.attempts.count() == 2
