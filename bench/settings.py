@@ -15,6 +15,8 @@ os.environ.setdefault(
 # Only signs the benchmark's own throwaway data; DEBUG stays off because it
 # keeps every query in memory and would slow the server being measured.
 os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+# No follow-up credentials are stored here: a key made from SECRET_KEY will do.
+os.environ.setdefault("FOLLOWUPS_DERIVE_KEY", "1")
 
 from bookingsync.settings import *  # noqa: E402, F403
 

@@ -214,14 +214,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, WEBHOOK_MAX_BODY_BYTES + 1)
 # Messages (such as a new signing secret, shown once) stay on the server.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# The pages people read: where login and logout lead, and how password reset
-# mail leaves. Without EMAIL_BACKEND the mail is printed to the console.
+# The pages people read: where login and logout lead.
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 
 # Reports, exports, the calendar feed and the read API.
 INSTALLED_APPS += [
@@ -259,4 +254,57 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "scheduling.api.schema.add_error_responses",
     ],
+}
+
+# Email: the console by default; EMAIL_URL (e.g. smtp://user:pass@host:587)
+# points Django's email backend at a real server.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bookings@localhost")
+
+# Follow-ups: booking events pushed to other apps.
+# Fernet keys that encrypt stored credentials, newest first. Required in
+# production; local runs derive one from SECRET_KEY.
+FOLLOWUPS_ENCRYPTION_KEYS = env.list("FOLLOWUPS_ENCRYPTION_KEYS", default=[])
+if (
+    not FOLLOWUPS_ENCRYPTION_KEYS
+    and not DEBUG
+    and not env.bool("FOLLOWUPS_DERIVE_KEY", default=False)
+):
+    raise ImproperlyConfigured(
+        "FOLLOWUPS_ENCRYPTION_KEYS is not set. Production runs need a key that "
+        "encrypts follow-up credentials, for example FOLLOWUPS_ENCRYPTION_KEYS="
+        "$(python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())')."
+    )
+# Outbound requests may reach private, loopback and link-local addresses only
+# when this is on (local development and tests).
+FOLLOWUPS_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "FOLLOWUPS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG
+)
+FOLLOWUPS_REQUEST_TIMEOUT = env.float("FOLLOWUPS_REQUEST_TIMEOUT", default=15.0)
+# How long a worker holds a delivery while sending it (several requests).
+FOLLOWUPS_LEASE_SECONDS = env.int("FOLLOWUPS_LEASE_SECONDS", default=120)
+# Seconds to wait after each failed try: seconds, then minutes, then hours,
+# about a day in all; the delivery is dead once they are spent.
+FOLLOWUPS_RETRY_SCHEDULE = [
+    int(seconds)
+    for seconds in env.list(
+        "FOLLOWUPS_RETRY_SCHEDULE",
+        default="5,30,120,600,1800,3600,7200,14400,28800,28800".split(","),
+    )
+]
+FOLLOWUPS_RETRY_JITTER = env.float("FOLLOWUPS_RETRY_JITTER", default=0.2)
+# The longest Retry-After honoured.
+FOLLOWUPS_RETRY_AFTER_MAX = env.int("FOLLOWUPS_RETRY_AFTER_MAX", default=24 * 3600)
+# A subscription whose deliveries end failed this many times in a row pauses.
+FOLLOWUPS_PAUSE_AFTER_FAILURES = env.int("FOLLOWUPS_PAUSE_AFTER_FAILURES", default=5)
+# How long a cancel waits for the new booking of a reschedule.
+FOLLOWUPS_CANCEL_HOLD_SECONDS = env.int("FOLLOWUPS_CANCEL_HOLD_SECONDS", default=120)
+# How long a rotated-out webhook signing secret still signs, beside the new one.
+FOLLOWUPS_SECRET_GRACE_SECONDS = env.int(
+    "FOLLOWUPS_SECRET_GRACE_SECONDS", default=24 * 3600
+)
+CELERY_BEAT_SCHEDULE["send-due-followups"] = {
+    "task": "scheduling.followups.tasks.send_due_followups",
+    "schedule": env.float("FOLLOWUPS_SWEEP_INTERVAL", default=15.0),
 }

@@ -6,6 +6,8 @@ The key below only signs test sessions; it is not a secret.
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-suite-only-not-a-secret")
+# Follow-up credentials in tests are encrypted with a key made from SECRET_KEY.
+os.environ.setdefault("FOLLOWUPS_DERIVE_KEY", "1")
 
 from bookingsync.settings import *  # noqa: E402, F403
 

@@ -672,3 +672,7 @@ class BookingEventAdmin(_ProviderDataAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # The log's unique keys are what make applying an event idempotent.
         return False
+
+
+# Follow-up subscriptions, deliveries and attempts register themselves.
+from .followups import admin as followups_admin  # noqa: E402, F401

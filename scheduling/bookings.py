@@ -12,6 +12,7 @@ import logging
 from django.db import transaction
 
 from .booking_links import customer_from_tracking
+from .followups.services import followups_for_event
 from .models import Account, Booking, BookingEvent, Customer, WebhookDelivery
 from .providers import base
 
@@ -113,6 +114,7 @@ def booking_apply_event(
             applied=applied,
             details=details,
         )
+        followups_for_event(event=row)
 
     logger.info(
         "booking event logged event_key=%s booking_id=%s kind=%s applied=%s",

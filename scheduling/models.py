@@ -376,3 +376,11 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# Follow-ups live in their own module; importing it here registers them.
+from .followups.models import (  # noqa: E402, F401
+    FollowUpAttempt,
+    FollowUpDelivery,
+    FollowUpSubscription,
+)

@@ -33,3 +33,7 @@ def process_webhook_delivery(self, delivery_id: int) -> str:
 def sweep_webhook_deliveries() -> int:
     """Process deliveries whose queue message never arrived."""
     return deliveries_sweep()
+
+
+# Registers the follow-up tasks with the worker.
+from .followups import tasks as followup_tasks  # noqa: E402, F401

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from scheduling import providers
 from scheduling.accounts import account_get_or_create, endpoint_create
+from scheduling.followups.demo import demo_standin_url, demo_subscriptions_ensure
 from scheduling.models import Membership
 
 DEMO_ACCOUNT_SLUG = "demo"
@@ -63,6 +64,7 @@ class Command(BaseCommand):
                         account=account, provider=name, name=f"Demo {provider.LABEL}"
                     )
                 endpoints.append(endpoint)
+            demo_subscriptions_ensure(account=account)
 
         base_url = demo_base_url()
         self.stdout.write(f"Demo account: {account.name} ({account.slug})")
@@ -71,3 +73,5 @@ class Command(BaseCommand):
         for endpoint in endpoints:
             label = f"{endpoint.get_provider_display()} webhook:"
             self.stdout.write(f"{label:<18}{base_url}{endpoint.get_absolute_url()}")
+        label = "Follow-ups:"
+        self.stdout.write(f"{label:<18}sent to the stand-in at {demo_standin_url()}")

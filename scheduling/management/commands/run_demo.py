@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from scheduling.followups.demo import demo_standin_port
+from scheduling.followups.standin import StandIn
 from scheduling.models import Account
 
 from .demo_setup import DEMO_ACCOUNT_SLUG, DEMO_PASSWORD, DEMO_USERNAME
@@ -128,6 +130,7 @@ class Command(BaseCommand):
         children = Children(
             say=self._say, signals=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         )
+        standin = self._start_standin()
         try:
             children.start(
                 "web server",
@@ -154,7 +157,18 @@ class Command(BaseCommand):
             self._say(f"Received {stop}; stopping the demo.")
         finally:
             children.stop()
+            standin.stop()
         self._say("Demo stopped.")
+
+    def _start_standin(self) -> StandIn:
+        """Answer follow-ups as Slack, HubSpot and the others would, and say so."""
+
+        def show(record) -> None:
+            self._say(f"[follow-up stand-in] {record.method} {record.path}")
+
+        standin = StandIn(port=demo_standin_port(), on_request=show).start()
+        self._say(f"Follow-up stand-in listening at {standin.url}")
+        return standin
 
     def _wait_for_server(self, children: Children, base_url: str) -> None:
         deadline = time.monotonic() + SERVER_START_SECONDS
@@ -188,6 +202,7 @@ class Command(BaseCommand):
                 f"{base_url}{endpoint.get_absolute_url()}"
                 for endpoint in endpoints
             ),
+            f"  {'Follow-ups:':<18}{base_url}/admin/scheduling/followupdelivery/",
             "",
             "  Press Ctrl-C to stop the web server, worker and scheduler.",
             rule,
