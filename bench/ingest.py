@@ -829,7 +829,10 @@ def report_worker(worker: dict, queries: dict) -> None:
         f"  one booking, {QUERY_SAMPLES} events after {HISTORY_EVENTS}+ earlier "
         f"events: {_counts(queries['late'])}"
     )
-    seen = set(queries["fresh"]) | set(queries["early"].values()) | set(queries["late"])
+    # New bookings may differ by one UPDATE when their customer already
+    # exists with other details; what must not vary is the cost of one
+    # booking's next event as its history grows.
+    seen = set(queries["early"].values()) | set(queries["late"])
     say(f"  constant whatever the history: {'yes' if len(seen) == 1 else 'NO'}")
     say(f"  statements: {', '.join(queries['statements'])}")
 
