@@ -19,14 +19,14 @@ from django.utils import timezone
 from . import providers
 from .bookings import booking_apply_event
 from .models import WebhookDelivery, WebhookEndpoint
-from .providers.base import Ignored, PayloadError
+from .providers.base import Ignored, PayloadError, validate
 
 logger = logging.getLogger(__name__)
 
 Status = WebhookDelivery.Status
 
 # Request headers never worth keeping: they could carry someone's credentials.
-_UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+_UNSTORED_HEADERS = {"authorization", "cookie", "proxy-authorization", "x-api-key"}
 
 
 class ProcessingFailed(Exception):
@@ -136,13 +136,25 @@ def delivery_process(*, delivery_id: int, force: bool = False) -> str:
         provider = providers.get(delivery.provider)
         try:
             result = provider.parse(bytes(delivery.body))
+            if not isinstance(result, Ignored):
+                validate(result)
         except PayloadError as error:
             # The same bytes will never parse: no retry.
             _finish(delivery, Status.FAILED, error=str(error))
             return delivery.status
+        except Exception as error:
+            # Parsing is pure, so whatever it raised it will raise again for
+            # these bytes: record it as a body that cannot be processed.
+            _finish(
+                delivery,
+                Status.FAILED,
+                error=f"body could not be parsed: {type(error).__name__}: {error}",
+                trace=traceback.format_exc(),
+            )
+            return delivery.status
 
-        delivery.event_type = result.provider_type[:100]
-        delivery.event_id = result.key[:200]
+        delivery.event_type = _column_text(result.provider_type, 100)
+        delivery.event_id = _column_text(result.key, 200)
         if isinstance(result, Ignored):
             _finish(delivery, Status.IGNORED, error=result.reason)
             return delivery.status
@@ -198,18 +210,27 @@ def deliveries_sweep(
             delivery_process(delivery_id=delivery_id)
         except ProcessingFailed:
             pass  # Recorded on the delivery and logged.
+        except Exception:
+            # One delivery must never hold up the ones behind it.
+            logger.exception("sweep could not process delivery_id=%s", delivery_id)
         count += 1
     if count:
         logger.info("swept webhook deliveries count=%s", count)
     return count
 
 
+def _column_text(value: str, length: int | None = None) -> str:
+    """Text any database column takes: no NUL, no unpaired surrogate."""
+    value = value.encode("utf-8", "replace").decode().replace("\x00", "")
+    return value[:length] if length else value
+
+
 def _finish(
     delivery: WebhookDelivery, status: str, *, error: str = "", trace: str = ""
 ) -> None:
     delivery.status = status
-    delivery.error = error
-    delivery.traceback = trace
+    delivery.error = error = _column_text(error)
+    delivery.traceback = _column_text(trace)
     delivery.processed_at = timezone.now()
     delivery.save(
         update_fields=[

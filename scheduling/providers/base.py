@@ -167,3 +167,58 @@ class Ignored:
     provider_type: str
     key: str = ""
     reason: str = ""
+
+
+# Limits every parsed event must keep, whatever the provider: values beyond
+# them cannot be stored (column sizes, PostgreSQL's text rules) or describe
+# no real meeting, and the same body would fail the same way on every try.
+MAX_ID_LENGTH = 200
+MAX_DURATION_MINUTES = 14 * 24 * 60
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
+
+
+def validate(event: BookingEvent) -> None:
+    """Raise ``PayloadError`` if ``event`` holds values no booking can keep."""
+    booking = event.booking
+    for name, value in (
+        ("event key", event.key),
+        ("booking id", booking.external_id),
+        ("replaced booking id", event.replaces_external_id),
+        ("replacing booking id", event.replaced_by_external_id),
+    ):
+        if len(value) > MAX_ID_LENGTH:
+            raise PayloadError(f"{name} is longer than {MAX_ID_LENGTH} characters")
+
+    duration = booking.duration_minutes
+    if duration is not None and duration > MAX_DURATION_MINUTES:
+        raise PayloadError(f"a duration of {duration} minutes is no meeting length")
+    for name, moment in (
+        ("start", booking.starts_at),
+        ("event time", event.occurred_at),
+        ("booking time", booking.booked_at),
+        ("replaced start", event.replaced_starts_at),
+    ):
+        if moment is not None and not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise PayloadError(f"the {name} {moment.isoformat()} is out of range")
+
+    strings = [value for value in vars(booking).values() if isinstance(value, str)]
+    _check_text([strings, booking.provider_data, booking.custom_fields])
+
+
+def _check_text(value: Any) -> None:
+    # Iterative, because provider data may nest as deep as JSON allows.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise PayloadError("the body holds a NUL character")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise PayloadError("the body holds an unpaired surrogate") from None
+        elif isinstance(item, Mapping):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)

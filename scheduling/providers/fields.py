@@ -16,13 +16,24 @@ from typing import Any
 from .base import PayloadError, SignatureError
 
 
+def _refuse_constant(name: str):
+    # Python's json module reads NaN and Infinity, which are not JSON and
+    # which no database column or JSON store will take.
+    raise PayloadError(f"body is not valid JSON: {name} is not a JSON number")
+
+
 def load_object(body: bytes) -> dict[str, Any]:
     """Decode a body that must be a JSON object, or raise ``PayloadError``."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError as error:
         raise PayloadError(f"body is not valid UTF-8: {error}") from None
     except json.JSONDecodeError as error:
+        raise PayloadError(f"body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise PayloadError("body is not valid JSON: nested too deeply") from None
+    except ValueError as error:
+        # Integers with thousands of digits, for one.
         raise PayloadError(f"body is not valid JSON: {error}") from None
     if not isinstance(data, dict):
         raise PayloadError("body is not a JSON object")
@@ -89,11 +100,13 @@ def matches_any(*, expected: Iterable[str], given: Iterable[str]) -> bool:
     Every pair is compared, so the time taken says nothing about which
     secret or which candidate came close.
     """
-    given = [candidate.lower() for candidate in given]
+    # Bytes, not text: compare_digest refuses text with non-ASCII characters,
+    # and a header may carry anything.
+    given = [candidate.lower().encode("utf-8", "replace") for candidate in given]
     matched = False
     for digest in expected:
         for candidate in given:
-            matched |= hmac.compare_digest(digest, candidate)
+            matched |= hmac.compare_digest(digest.encode(), candidate)
     return matched
 
 
@@ -125,7 +138,9 @@ def verify_stamped(
             timestamp = part
         elif key == signature_name and part:
             candidates.append(part)
-    if not timestamp.isdigit() or not candidates:
+    # isdigit() alone also admits digits such as "²" that int() refuses.
+    stamp_ok = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
+    if not stamp_ok or not candidates:
         raise SignatureError(f"malformed {header} header")
 
     age = now - int(timestamp)

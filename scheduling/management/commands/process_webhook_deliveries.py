@@ -43,6 +43,10 @@ class Command(BaseCommand):
                 status = delivery_process(delivery_id=delivery_id)
             except ProcessingFailed:
                 status = Status.FAILED
+            except Exception as error:
+                # Report it and go on: one delivery must not stop the rest.
+                self.stderr.write(f"delivery {delivery_id}: {error!r}")
+                status = "not processed (error)"
             outcomes[status] = outcomes.get(status, 0) + 1
 
         summary = ", ".join(
