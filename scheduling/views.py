@@ -113,7 +113,7 @@ def _read_body(request: HttpRequest) -> tuple[bytes, int, str]:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        declared = 0
+        return b"", 0, "the Content-Length header is not a number"
     if declared > settings.WEBHOOK_MAX_BODY_BYTES:
         return request.read(settings.WEBHOOK_REJECTED_BODY_CAP), declared, ""
     try:

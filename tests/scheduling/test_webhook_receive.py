@@ -308,3 +308,36 @@ def test_header_names_are_case_insensitive(client, endpoint):
     )
 
     assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "t=" + "9" * 5000 + ",s=aa",
+        "t=\u00b2,s=aa",
+        f"t={int(time.time())},s=\u00e9",
+        f"t={int(time.time())},s=" + "\u00e9" * 64,
+    ],
+    ids=["5000-digit stamp", "superscript digit", "non-ASCII", "non-ASCII 64"],
+)
+def test_garbled_signature_headers_are_401_and_kept(post_webhook, header):
+    response = post_webhook(
+        SCHEDULED, sign=False, headers={"HTTP_ONCEHUB_SIGNATURE": header}
+    )
+
+    assert response.status_code == 401
+    assert only_delivery().status == Status.REJECTED
+
+
+def test_a_content_length_that_is_no_number_is_400_and_kept(client, endpoint):
+    response = client.post(
+        endpoint.get_absolute_url(),
+        data=SCHEDULED,
+        content_type="application/json",
+        CONTENT_LENGTH="abc",
+        **signed_headers(SCHEDULED),
+    )
+
+    assert response.status_code == 400
+    assert "Content-Length" in response.json()["error"]
+    assert only_delivery().status == Status.REJECTED
