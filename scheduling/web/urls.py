@@ -11,7 +11,12 @@ class IsoDateConverter:
 
     def to_python(self, value: str) -> dt.date:
         # A ValueError (say 2026-02-30) makes the URL not match: a 404.
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
+        # A calendar around the first or last representable day would reach
+        # past it; no booking lives there anyway.
+        if not 1900 <= day.year <= 2999:
+            raise ValueError(f"{value} is outside the calendar")
+        return day
 
     def to_url(self, value: dt.date | str) -> str:
         # Templates pass dates already formatted as text.

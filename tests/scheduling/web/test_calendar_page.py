@@ -398,3 +398,11 @@ def test_filter_by_scheduler_and_the_provider_is_named(
         )
     ).content.decode()
     assert "<dt>Provider</dt><dd>Calendly" in detail
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "9999-12-27"])
+@pytest.mark.parametrize("view", ["month", "week", "day", "agenda"])
+def test_dates_at_the_ends_of_time_are_404(member_client, account, view, day):
+    url = f"/a/{account.slug}/calendar/{view}/{day}/"
+
+    assert member_client.get(url).status_code == 404
