@@ -444,10 +444,12 @@ class WebhookDeliveryAdmin(_ProviderDataAdmin):
             return "(empty)"
         try:
             text = _pretty_json(json.loads(raw))
-        except ValueError:
-            # Not JSON, cut short, or not even UTF-8: show it as it came.
+        except (ValueError, RecursionError, TypeError):
+            # Not JSON, cut short, nested too deeply, not even UTF-8, or
+            # holding keys json cannot sort: show it as it came.
             text = raw.decode("utf-8", errors="replace")
-        return _pre(text)
+        # JSON escapes can spell unpaired surrogates, which no page can carry.
+        return _pre(text.encode("utf-8", errors="replace").decode())
 
     @admin.display(description="Traceback")
     def traceback_display(self, delivery: WebhookDelivery) -> str:

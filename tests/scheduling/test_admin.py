@@ -390,3 +390,27 @@ def test_adding_an_endpoint_for_another_provider(admin_client, account, provider
     assert endpoint.provider == provider
     assert endpoint.get_absolute_url() == f"/webhooks/{provider}/{endpoint.token}/"
     assert endpoint.secret in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 5000 + b"]" * 5000, b'{"subject": "\\ud800"}', b'{"a": 1, "\\u0000": 2}'],
+    ids=["deeply nested", "unpaired surrogate", "NUL key"],
+)
+def test_delivery_page_shows_bodies_built_to_break_it(admin_client, endpoint, body):
+    delivery = delivery_record(
+        endpoint=endpoint,
+        provider="oncehub",
+        method="POST",
+        path=endpoint.get_absolute_url(),
+        remote_addr="203.0.113.9",
+        headers={"Content-Type": "application/json"},
+        body=body,
+        body_size=len(body),
+        status=Status.RECEIVED,
+        response_status=202,
+    )
+
+    page = admin_client.get(admin_url(WebhookDelivery, "change", delivery.pk))
+
+    assert page.status_code == 200
