@@ -41,6 +41,6 @@ urlpatterns += [
     path(
         "customers/<slug:slug>/<int:customer_id>/",
         report_views.customer_detail,
-        name="customer-detail",
+        name="customer-page",
     ),
 ]

@@ -125,3 +125,20 @@ def test_provider_actions_are_offered_only_while_the_booking_stands(
     html = member_client.get(booking_url(gone)).content.decode()
     assert "Cancel on OnceHub" not in html
     assert 'href="https://oncehub.com/m/BKNG-9/cancel"' in html  # still listed
+
+
+def test_booking_page_links_to_its_customers_page(member_client, account, make_booking):
+    import datetime as dt
+
+    booking = make_booking(dt.datetime(2026, 3, 10, 15, tzinfo=dt.UTC))
+    page = member_client.get(
+        reverse(
+            "booking-detail", kwargs={"account_slug": "acme", "booking_id": booking.pk}
+        )
+    ).content.decode()
+
+    customer_url = reverse(
+        "customer-page", kwargs={"slug": "acme", "customer_id": booking.customer.pk}
+    )
+    assert f'href="{customer_url}"' in page
+    assert member_client.get(customer_url).status_code == 200
