@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import pagination, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -41,6 +41,10 @@ def _account_slug(request) -> str:
     slug = request.query_params.get("account", "")
     if slug and not re.fullmatch(r"[-a-zA-Z0-9_]+", slug):
         raise ValidationError({"account": ["Not a valid account slug."]})
+    # An account the caller is not in is a 404 everywhere, as in the reports,
+    # rather than an empty list that looks like an account with no data.
+    if slug and not accounts_for_user(request.user).filter(slug=slug).exists():
+        raise NotFound("No such account.")
     return slug
 
 

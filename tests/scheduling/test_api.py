@@ -153,3 +153,11 @@ def test_bookings_of_every_provider_say_which_and_can_be_narrowed(
     }
     only = api.get("/api/bookings/?provider=calcom").json()
     assert [row["external_id"] for row in only["results"]] == ["5iyX7nnFAr0ocLsXFOttoa"]
+
+
+@pytest.mark.parametrize("path", ["/api/bookings/", "/api/customers/", "/api/events/"])
+def test_naming_an_account_you_are_not_in_is_404(api, bookings, other_account, path):
+    response = api.get(path, {"account": "globex"})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such account."}
