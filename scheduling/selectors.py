@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Account, Booking
+from .models import Account
 
 
 def accounts_for_user(user) -> QuerySet[Account]:
     if not user.is_authenticated:
         return Account.objects.none()
     return Account.objects.filter(membership__user=user)
-
-
-def bookings_for_user(user, *, account_slug: str = "") -> QuerySet[Booking]:
-    """Bookings of the user's accounts, or of one of them by slug."""
-    accounts = accounts_for_user(user)
-    if account_slug:
-        accounts = accounts.filter(slug=account_slug)
-    return Booking.objects.filter(account__in=accounts)
 
 
 def account_for_user(user, *, slug: str) -> Account | None:

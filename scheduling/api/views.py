@@ -11,9 +11,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import BookingEvent, Customer
+from ..models import Booking, BookingEvent, Customer
 from ..reports import ReportFilters, report_for_filters
-from ..selectors import accounts_for_user, bookings_for_user
+from ..selectors import account_for_user, accounts_for_user
 from .filters import BookingEventFilter, BookingFilter, CustomerFilter
 from .serializers import (
     BookingDetailSerializer,
@@ -32,28 +32,23 @@ ACCOUNT_PARAMETER = OpenApiParameter(
 )
 
 
-def _account_slug(request) -> str:
-    """The ``account`` parameter, refused unless it could be a slug.
+def _accounts(request):
+    """The caller's accounts, or the one the ``account`` parameter names.
 
-    PostgreSQL refuses text with NUL characters outright, so anything that is
-    not a slug is a 400 before it reaches the database.
+    Anything that is not a slug is a 400 before it reaches the database
+    (PostgreSQL refuses text with NUL characters outright). An account the
+    caller is not in is a 404, as in the reports, rather than an empty list
+    that looks like an account with no data.
     """
     slug = request.query_params.get("account", "")
-    if slug and not re.fullmatch(r"[-a-zA-Z0-9_]+", slug):
+    if not slug:
+        return accounts_for_user(request.user)
+    if not re.fullmatch(r"[-a-zA-Z0-9_]+", slug):
         raise ValidationError({"account": ["Not a valid account slug."]})
-    # An account the caller is not in is a 404 everywhere, as in the reports,
-    # rather than an empty list that looks like an account with no data.
-    if slug and not accounts_for_user(request.user).filter(slug=slug).exists():
+    account = account_for_user(request.user, slug=slug)
+    if account is None:
         raise NotFound("No such account.")
-    return slug
-
-
-def _accounts(request):
-    accounts = accounts_for_user(request.user)
-    slug = _account_slug(request)
-    if slug:
-        accounts = accounts.filter(slug=slug)
-    return accounts
+    return [account]
 
 
 @extend_schema_view(
@@ -74,8 +69,8 @@ class BookingViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = BookingFilter
 
     def get_queryset(self):
-        bookings = bookings_for_user(
-            self.request.user, account_slug=_account_slug(self.request)
+        bookings = Booking.objects.filter(
+            account__in=_accounts(self.request)
         ).select_related("customer")
         if self.action == "retrieve":
             bookings = bookings.prefetch_related(
